@@ -1,0 +1,67 @@
+# sl-rs: build, run and test the Rust sl module against Debian's Kamailio.
+#   make deps    install what the build and tests need (apt, once)
+#   make run     build the module and start Kamailio on 127.0.0.1:5060 with examples/kamailio.cfg
+#   make test    everything: Rust tests, C harness under valgrind, real Kamailio + sipp
+#   make bench   callgrind + sipp comparison with the native module
+SHELL := /bin/bash
+.DEFAULT_GOAL := module
+
+HOST_CACHE   := target/kamailio-src
+# Override to build against another Kamailio source tree (of the installed version).
+KAMAILIO_SRC ?= $(shell scripts/fetch-kamailio-src.sh $(HOST_CACHE))
+MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
+MODULE_DIR   := target/module
+CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC))'
+
+.PHONY: deps module module-debug run test test-rust test-c test-host header check fmt clippy bench clean
+
+deps:
+	scripts/deps.sh
+
+# The module as Kamailio loads it: target/module/sl.so (release build).
+module: deps
+	$(CARGO_HOST) cargo build --release --features kamailio
+	mkdir -p $(MODULE_DIR) && cp target/release/libsl_rs.so $(MODULE_DIR)/sl.so
+
+run: module
+	mkdir -p target/run
+	kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
+		-Y $(CURDIR)/target/run -P $(CURDIR)/target/run/kamailio.pid
+
+test: deps check test-rust test-c test-host
+
+# Formatting, lints and the committed header are part of the test.
+check:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	$(CARGO_HOST) cargo clippy --features kamailio,panic-test --all-targets -- -D warnings
+
+test-rust:
+	cargo test
+
+# The C harness links the library (built without the host) through include/sl_rs.h.
+test-c:
+	cargo build --release --features panic-test --target-dir target/harness
+	cc -Wall -Wextra -Werror -g -Iinclude tests/c/harness.c -o target/harness/harness \
+		-Ltarget/harness/release -lsl_rs -Wl,-rpath,$(CURDIR)/target/harness/release
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		target/harness/harness
+
+# Real Kamailio and sipp on loopback, against our module and the native one.
+test-host:
+	$(CARGO_HOST) cargo build --features kamailio,panic-test --target-dir target/host
+	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir target/host --test host -- --test-threads=1
+
+header:
+	cargo build
+	cp $$(ls -t target/debug/build/sl-rs-*/out/sl_rs.h | head -n1) include/sl_rs.h
+
+fmt:
+	cargo fmt --all
+
+bench: module
+	cargo bench --bench reply
+	tests/bench/sipp-compare.sh $(MODULE_DIR)
+
+clean:
+	cargo clean

@@ -1,0 +1,107 @@
+//! Build script.
+//! 1. Always: generate the C API header from `src/capi.rs` with cbindgen into `OUT_DIR`
+//!    (`tests/generated_fresh.rs` compares it with the committed `include/sl_rs.h`).
+//! 2. Feature `kamailio`: compile `c_shim/sl_shim.c` against the host's headers with the host's
+//!    own compile defines, and generate Rust types for the host structs Rust touches
+//!    (`struct module_exports`) with bindgen, from the same headers and defines.
+//!
+//! Inputs for 2, set by the Makefile (`make module`): `KAMAILIO_SRC` (a Kamailio source tree
+//! of the installed version) and `KAMAILIO_CDEFS` (its `make printcdefs` output plus the defines
+//! Debian adds; `scripts/host-cdefs.sh` derives and checks them).
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let crate_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=src/capi.rs");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml is valid");
+    cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(crate_dir.join("src/capi.rs"))
+        .generate()
+        .expect("cbindgen can read src/capi.rs")
+        .write_to_file(out.join("sl_rs.h"));
+
+    if env::var_os("CARGO_FEATURE_KAMAILIO").is_some() {
+        host::build(&crate_dir, &out);
+    }
+}
+
+mod host {
+    use std::env;
+    use std::path::{Path, PathBuf};
+
+    fn required(var: &str) -> String {
+        println!("cargo:rerun-if-env-changed={var}");
+        env::var(var).unwrap_or_else(|_| {
+            panic!("feature `kamailio` needs {var}; build with `make module` (it fetches the host's source and sets it)")
+        })
+    }
+
+    /// Splits `-DNAME=value` words, keeping quoted values whole (`-DCOMPILER="gcc 12.2.0"`).
+    fn defines(cdefs: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        for ch in cdefs.chars() {
+            match ch {
+                '"' => {
+                    quoted = !quoted;
+                    cur.push(ch);
+                }
+                c if c.is_whitespace() && !quoted => {
+                    if !cur.is_empty() {
+                        words.push(std::mem::take(&mut cur));
+                    }
+                }
+                c => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            words.push(cur);
+        }
+        words
+    }
+
+    pub fn build(crate_dir: &Path, out: &Path) {
+        let src = PathBuf::from(required("KAMAILIO_SRC")).join("src");
+        let cdefs = defines(&required("KAMAILIO_CDEFS"));
+        println!("cargo:rerun-if-changed=c_shim/sl_shim.c");
+        println!("cargo:rerun-if-changed=c_shim/sl_shim.h");
+        let mut cc = cc::Build::new();
+        cc.file(crate_dir.join("c_shim/sl_shim.c"))
+            .include(&src)
+            .include(crate_dir.join("c_shim"))
+            .define("MOD_NAME", "\"sl\"")
+            .flag("-pthread")
+            .warnings(true)
+            .extra_warnings(false);
+        for d in &cdefs {
+            cc.flag(d);
+        }
+        cc.compile("sl_shim");
+
+        let mut bg = bindgen::Builder::default()
+            .header(crate_dir.join("c_shim/host_types.h").to_string_lossy())
+            .clang_arg(format!("-I{}", src.display()))
+            .clang_arg("-DMOD_NAME=\"sl\"")
+            // Only the table Rust fills in; what its fields point at stays opaque (src/ffi/exports.rs).
+            .allowlist_type("module_exports|init_function|child_init_function|destroy_function|response_function")
+            .allowlist_var("DEFAULT_DLFLAGS")
+            .allowlist_recursively(false)
+            .layout_tests(true)
+            .derive_debug(false)
+            .derive_copy(false);
+        for d in &cdefs {
+            bg = bg.clang_arg(d);
+        }
+        bg.generate()
+            .expect("bindgen can read the host's sr_module.h (is libclang installed? make deps)")
+            .write_to_file(out.join("host_bindings.rs"))
+            .expect("OUT_DIR is writable");
+    }
+}

@@ -1,0 +1,75 @@
+/*
+ * The contract between the Rust module (src/ffi) and the Kamailio host, in plain C types.
+ *
+ * sl_shim_* : implemented in sl_shim.c against the host's headers, called by Rust. Each wraps a
+ *             host macro, inline function or struct field that Rust must not touch directly.
+ * sl_rs_*   : implemented in Rust (src/ffi), referenced by the export tables in sl_shim.c.
+ *
+ * This header includes no Kamailio header: struct sip_msg is opaque here. Pointers are borrowed
+ * for the duration of the call unless said otherwise; no function allocates for its caller.
+ */
+#ifndef SL_SHIM_H
+#define SL_SHIM_H
+
+#include <stddef.h>
+
+struct sip_msg;
+
+/* Log levels for sl_shim_log (mapped to LM_ERR / LM_WARN / LM_INFO / LM_DBG). */
+enum sl_shim_level { SL_SHIM_ERR = 0, SL_SHIM_WARN = 1, SL_SHIM_INFO = 2, SL_SHIM_DBG = 3 };
+
+/* What a reply lump is. */
+enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
+
+/* ---- implemented in C (sl_shim.c) ---- */
+void sl_shim_log(int level, const char *text, size_t len);
+
+const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len);
+int sl_shim_msg_no_reply(struct sip_msg *msg);
+int sl_shim_msg_force_rport(struct sip_msg *msg);
+int sl_shim_received_test(struct sip_msg *msg);
+size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
+unsigned short sl_shim_src_port(struct sip_msg *msg);
+/* Walks msg's reply lumps: start with cursor NULL; returns the next cursor, NULL at the end. */
+const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
+		const char **text, size_t *len, int *kind);
+/* The core's Server header line (no CRLF), or NULL when server_signature is off. */
+const char *sl_shim_server_hdr(size_t *len);
+/* Sends a reply to where the request's top Via says (or its source, per reply_to_via), over
+ * the socket and connection the request came in on, as the native sl does. 0 ok, -1 error. */
+int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len);
+
+unsigned int sl_shim_ticks(void);
+unsigned int sl_shim_s_to_ticks(unsigned int seconds);
+int sl_shim_prev_ser_error(void);
+void *sl_shim_shm_malloc(size_t size);
+void sl_shim_shm_free(void *p);
+int sl_shim_register_ack_filter(void);
+/* Address and port text of the first listening socket; 0 ok, -1 when there is none. */
+int sl_shim_first_socket(const char **addr, size_t *alen, const char **port, size_t *plen);
+
+/* Script parameter handling (fparam_t is opaque here). */
+int sl_shim_fixup_int(void **param, int param_no);
+int sl_shim_fixup_str(void **param, int param_no);
+/* 1 and the value when the fixed-up parameter is a literal, 0 when it is dynamic. */
+int sl_shim_fparam_int_literal(void *fp, int *out);
+int sl_shim_fparam_str_literal(void *fp, const char **s, size_t *len);
+/* Evaluate a fixed-up parameter for a message: 0 ok, <0 error. */
+int sl_shim_get_int(struct sip_msg *msg, void *fp, int *out);
+int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len);
+
+/* Module parameters (the host writes them while reading the config). */
+int sl_shim_param_default_code(void);
+const char *sl_shim_param_default_reason(size_t *len);
+
+/* ---- implemented in Rust (src/ffi) ---- */
+int sl_rs_mod_init(void);
+int sl_rs_child_init(int rank);
+void sl_rs_mod_destroy(void);
+int sl_rs_filter_ack(struct sip_msg *msg, unsigned int flags, void *param);
+int sl_rs_w_sl_send_reply(struct sip_msg *msg, char *code, char *reason);
+int sl_rs_w_sl_reply_error(struct sip_msg *msg, char *unused1, char *unused2);
+int sl_rs_fixup_sl_send_reply(void **param, int param_no);
+int sl_rs_fixup_sl_reply(void **param, int param_no);
+
+#endif

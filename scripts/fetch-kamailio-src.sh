@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Fetch Debian's source package of the *installed* kamailio into a cache folder, using a private
+# apt configuration (deb-src entries derived from the system's sources) so the system's apt setup
+# is never changed. Prints the path of the unpacked source tree on stdout.
+set -euo pipefail
+cache=${1:?usage: fetch-kamailio-src.sh CACHE_DIR}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+
+version=$(dpkg-query -W -f='${Version}' kamailio 2>/dev/null) || {
+  echo "fetch-kamailio-src: the kamailio package is not installed (run: make deps)" >&2; exit 1; }
+upstream=${version#*:}; upstream=${upstream%-*}
+tree="$cache/kamailio-$upstream"
+if [ -f "$tree/.sl-rs-version" ] && [ "$(cat "$tree/.sl-rs-version")" = "$version" ]; then
+  echo "$tree"; exit 0
+fi
+
+apt_dir="$cache/apt"
+mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+: > "$apt_dir/sources.list"
+# deb822 sources: same entries, as deb-src.
+for f in /etc/apt/sources.list.d/*.sources; do
+  [ -e "$f" ] || continue
+  sed -E 's/^Types:.*/Types: deb-src/' "$f" > "$apt_dir/sources.list.d/$(basename "$f")"
+done
+# one-line sources: same entries, as deb-src.
+for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+  [ -e "$f" ] || continue
+  sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >> "$apt_dir/sources.list.d/from-lists.list"
+done
+opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
+      -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
+      -o "Dir::State::Lists=$apt_dir/lists"
+      -o "Dir::Cache=$apt_dir/cache"
+      -o "Debug::NoLocking=1")
+apt-get "${opts[@]}" -qq update >&2
+work="$cache/download"
+rm -rf "$work"; mkdir -p "$work"
+(cd "$work" && apt-get "${opts[@]}" -qq source --download-only "kamailio=$version" >&2)
+dsc=$(ls "$work"/*.dsc | head -n1)
+rm -rf "$tree"
+command -v dpkg-source >/dev/null || { echo "fetch-kamailio-src: dpkg-source missing (apt-get install dpkg-dev)" >&2; exit 1; }
+(cd "$work" && dpkg-source --no-check -x "$dsc" "$tree" >&2)
+echo "$version" > "$tree/.sl-rs-version"
+rm -rf "$work"
+echo "$tree"

@@ -1,0 +1,230 @@
+//! Safe wrappers over the host: logging, a borrowed message, the process-wide state.
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ptr::NonNull;
+use core::sync::atomic::AtomicU32;
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use super::shim::*;
+use crate::module::{Host, Module};
+use crate::reply::Lump;
+
+/// Logs one line through the host's `LM_*` macros.
+pub fn log(level: c_int, text: &str) {
+    // SAFETY: `text` is valid for `len` bytes for the call; the shim copies it into the log.
+    unsafe { sl_shim_log(level, text.as_ptr().cast(), text.len()) }
+}
+
+macro_rules! log_err { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_ERR, &format!($($a)*)) } }
+macro_rules! log_info { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_INFO, &format!($($a)*)) } }
+macro_rules! log_dbg { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_DBG, &format!($($a)*)) } }
+pub(crate) use {log_dbg, log_err, log_info};
+
+/// Borrows `(ptr, len)` from the host as bytes; empty for NULL.
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for `len` bytes for `'a`.
+pub unsafe fn host_bytes<'a>(ptr: *const c_char, len: usize) -> &'a [u8] {
+    if ptr.is_null() {
+        &[]
+    } else {
+        // SAFETY: valid for `len` bytes, as the caller guarantees.
+        unsafe { core::slice::from_raw_parts(ptr.cast(), len) }
+    }
+}
+
+/// Reads a script parameter's raw text (before fixup) for log lines.
+///
+/// # Safety
+/// `param` must be NULL or point at NULL or at a NUL-terminated string.
+pub unsafe fn raw_param(param: *mut *mut c_void) -> String {
+    // SAFETY: as the caller guarantees.
+    match unsafe { param.as_ref() }.filter(|p| !p.is_null()) {
+        // SAFETY: before fixup the host passes the parameter as a NUL-terminated string.
+        Some(&p) => unsafe { CStr::from_ptr(p.cast()) }
+            .to_string_lossy()
+            .into_owned(),
+        None => String::new(),
+    }
+}
+
+/// State made in `mod_init`, before the workers fork, read-only afterwards.
+/// (std's `OnceLock` does what `once_cell::sync::OnceCell` did, so no extra crate.)
+pub struct Global {
+    pub module: Module,
+    /// The ACK window deadline in shared memory: every worker writes and reads the same one.
+    pub ack_deadline: SharedU32,
+    pub default_code: u16,
+    pub default_reason: Box<[u8]>,
+}
+
+pub static GLOBAL: OnceLock<Global> = OnceLock::new();
+
+/// A `u32` in the host's shared memory, allocated before the fork.
+///
+/// # Invariants
+/// `ptr` points at a live, aligned `AtomicU32` in shm until `mod_destroy`.
+pub struct SharedU32 {
+    ptr: NonNull<AtomicU32>,
+}
+
+// SAFETY: the pointee is an atomic in memory shared by the processes; all access is atomic.
+unsafe impl Send for SharedU32 {}
+// SAFETY: as above.
+unsafe impl Sync for SharedU32 {}
+
+impl SharedU32 {
+    pub fn new(initial: u32) -> Option<SharedU32> {
+        // SAFETY: plain allocation; shm_malloc returns memory aligned for any scalar, or NULL.
+        let p =
+            unsafe { sl_shim_shm_malloc(core::mem::size_of::<AtomicU32>()) }.cast::<AtomicU32>();
+        let ptr = NonNull::new(p)?;
+        // SAFETY: freshly allocated, aligned, large enough; nobody else sees it yet.
+        unsafe { ptr.as_ptr().write(AtomicU32::new(initial)) };
+        Some(SharedU32 { ptr })
+    }
+
+    pub fn get(&self) -> &AtomicU32 {
+        // SAFETY: live until `free`, which the host calls only at shutdown (type invariant).
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Returns the memory to the host at shutdown.
+    pub fn free(&self) {
+        // SAFETY: allocated by shm_malloc in `new`; the host calls mod_destroy once, at the end.
+        unsafe { sl_shim_shm_free(self.ptr.as_ptr().cast()) }
+    }
+}
+
+/// Kamailio's `BUF_SIZE`: the largest message it builds or a UDP datagram can carry.
+pub const REPLY_BUF_SIZE: usize = 65535;
+
+thread_local! {
+    /// The per-process reply buffer, made once so replies allocate nothing.
+    static REPLY_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; REPLY_BUF_SIZE].into_boxed_slice());
+}
+
+/// Runs `f` with this process's reply buffer (made on first use: in `child_init`).
+pub fn with_reply_buf<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
+    REPLY_BUF.with(|b| f(&mut b.borrow_mut()))
+}
+
+/// A message the host lent for one call.
+///
+/// # Invariants
+/// `msg` is a valid `struct sip_msg` for the lifetime of the value (one host call).
+pub struct Msg {
+    msg: NonNull<sip_msg>,
+}
+
+impl Msg {
+    /// # Safety
+    /// `msg` must be NULL or a message the host passed to this call, valid until it returns.
+    pub unsafe fn from_raw(msg: *mut sip_msg) -> Option<Msg> {
+        NonNull::new(msg).map(|msg| Msg { msg })
+    }
+
+    fn raw(&self) -> *mut sip_msg {
+        self.msg.as_ptr()
+    }
+}
+
+pub struct Lumps<'a> {
+    msg: &'a Msg,
+    cursor: *const c_void,
+    done: bool,
+}
+
+impl<'a> Iterator for Lumps<'a> {
+    type Item = Lump<'a>;
+
+    fn next(&mut self) -> Option<Lump<'a>> {
+        while !self.done {
+            let (mut text, mut len, mut kind) = (core::ptr::null(), 0usize, 0 as c_int);
+            // SAFETY: valid message (type invariant); cursor is NULL or the lump it returned.
+            let next = unsafe {
+                sl_shim_reply_lump_next(self.msg.raw(), self.cursor, &mut text, &mut len, &mut kind)
+            };
+            if next.is_null() {
+                self.done = true;
+                break;
+            }
+            self.cursor = next;
+            // SAFETY: lump text lives in the message's pkg memory for this call.
+            let t = unsafe { host_bytes(text, len) };
+            match kind {
+                SL_SHIM_LUMP_HDR => return Some(Lump::Header(t)),
+                SL_SHIM_LUMP_BODY => return Some(Lump::Body(t)),
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+impl Host for Msg {
+    type Lumps<'a> = Lumps<'a>;
+
+    fn msg(&self) -> &[u8] {
+        let mut len = 0;
+        // SAFETY: valid message (type invariant); its buffer lives as long as the message.
+        unsafe { host_bytes(sl_shim_msg_buf(self.raw(), &mut len), len) }
+    }
+
+    fn no_reply(&self) -> bool {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_msg_no_reply(self.raw()) != 0 }
+    }
+
+    fn received_test(&self) -> bool {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_received_test(self.raw()) != 0 }
+    }
+
+    fn force_rport(&self) -> bool {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_msg_force_rport(self.raw()) != 0 }
+    }
+
+    fn source_ip<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8] {
+        // SAFETY: valid message; the shim writes at most `buf.len()` bytes.
+        let n = unsafe { sl_shim_src_ip(self.raw(), buf.as_mut_ptr().cast(), buf.len()) };
+        &buf[..n.min(buf.len())]
+    }
+
+    fn source_port(&self) -> u16 {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_src_port(self.raw()) }
+    }
+
+    fn lumps(&self) -> Lumps<'_> {
+        Lumps {
+            msg: self,
+            cursor: core::ptr::null(),
+            done: false,
+        }
+    }
+
+    fn server_header(&self) -> Option<&[u8]> {
+        let mut len = 0;
+        // SAFETY: a core global, valid for the process's life.
+        let p = unsafe { sl_shim_server_hdr(&mut len) };
+        // SAFETY: valid for `len` bytes when non-NULL.
+        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
+    }
+
+    fn send(&mut self, reply: &[u8]) -> Result<(), ()> {
+        // SAFETY: valid message; `reply` is valid for its length during the call.
+        let r = unsafe { sl_shim_send_reply(self.raw(), reply.as_ptr().cast(), reply.len()) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn ticks(&self) -> u32 {
+        // SAFETY: reads the host's tick counter.
+        unsafe { sl_shim_ticks() }
+    }
+}

@@ -1,0 +1,9 @@
+//! The Kamailio edge: everything that touches host pointers lives below this module.
+//! - `shim`: declarations of the C shim (`c_shim/sl_shim.h`).
+//! - `host`: safe wrappers over a message and the module's process state.
+//! - `entry`: the `extern "C"` functions the host calls, each behind the panic guard.
+//! - `exports`: the `dlsym` roots (`exports`, `module_version`, `module_flags`).
+mod entry;
+mod exports;
+mod host;
+mod shim;

@@ -1,0 +1,66 @@
+//! Declarations of `c_shim/sl_shim.h`: the host functions Rust may call. Nothing else in the
+//! crate calls the host.
+use core::ffi::{c_char, c_int, c_uint, c_ushort, c_void};
+use core::marker::{PhantomData, PhantomPinned};
+
+/// Kamailio's `struct sip_msg`, opaque: Rust never reads its fields (their layout depends on
+/// the host's compile defines), only the shim does.
+#[repr(C)]
+pub struct sip_msg {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+pub const SL_SHIM_ERR: c_int = 0;
+pub const SL_SHIM_INFO: c_int = 2;
+pub const SL_SHIM_DBG: c_int = 3;
+pub const SL_SHIM_LUMP_HDR: c_int = 1;
+pub const SL_SHIM_LUMP_BODY: c_int = 2;
+
+extern "C" {
+    pub fn sl_shim_log(level: c_int, text: *const c_char, len: usize);
+    pub fn sl_shim_msg_buf(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
+    pub fn sl_shim_msg_no_reply(msg: *mut sip_msg) -> c_int;
+    pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
+    pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;
+    pub fn sl_shim_src_ip(msg: *mut sip_msg, buf: *mut c_char, cap: usize) -> usize;
+    pub fn sl_shim_src_port(msg: *mut sip_msg) -> c_ushort;
+    pub fn sl_shim_reply_lump_next(
+        msg: *mut sip_msg,
+        cursor: *const c_void,
+        text: *mut *const c_char,
+        len: *mut usize,
+        kind: *mut c_int,
+    ) -> *const c_void;
+    pub fn sl_shim_server_hdr(len: *mut usize) -> *const c_char;
+    pub fn sl_shim_send_reply(msg: *mut sip_msg, buf: *const c_char, len: usize) -> c_int;
+    pub fn sl_shim_ticks() -> c_uint;
+    pub fn sl_shim_s_to_ticks(seconds: c_uint) -> c_uint;
+    pub fn sl_shim_prev_ser_error() -> c_int;
+    pub fn sl_shim_shm_malloc(size: usize) -> *mut c_void;
+    pub fn sl_shim_shm_free(p: *mut c_void);
+    pub fn sl_shim_register_ack_filter() -> c_int;
+    pub fn sl_shim_first_socket(
+        addr: *mut *const c_char,
+        alen: *mut usize,
+        port: *mut *const c_char,
+        plen: *mut usize,
+    ) -> c_int;
+    pub fn sl_shim_fixup_int(param: *mut *mut c_void, param_no: c_int) -> c_int;
+    pub fn sl_shim_fixup_str(param: *mut *mut c_void, param_no: c_int) -> c_int;
+    pub fn sl_shim_fparam_int_literal(fp: *mut c_void, out: *mut c_int) -> c_int;
+    pub fn sl_shim_fparam_str_literal(
+        fp: *mut c_void,
+        s: *mut *const c_char,
+        len: *mut usize,
+    ) -> c_int;
+    pub fn sl_shim_get_int(msg: *mut sip_msg, fp: *mut c_void, out: *mut c_int) -> c_int;
+    pub fn sl_shim_get_str(
+        msg: *mut sip_msg,
+        fp: *mut c_void,
+        s: *mut *const c_char,
+        len: *mut usize,
+    ) -> c_int;
+    pub fn sl_shim_param_default_code() -> c_int;
+    pub fn sl_shim_param_default_reason(len: *mut usize) -> *const c_char;
+}

@@ -1,0 +1,75 @@
+//! The panic boundary every `extern "C"` entry goes through.
+//!
+//! A panic must never unwind into C (undefined behaviour) or abort (a dead Kamailio worker
+//! makes the main process stop the whole server). [`ffi_guard`] catches it in its own frame,
+//! turns it into the caller's error value and reports it once through the installed sink.
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::OnceLock;
+
+/// Where panic reports go: the host's log when loaded by Kamailio; nowhere otherwise, since the
+/// C API reports a panic through its return value.
+static SINK: OnceLock<fn(&str)> = OnceLock::new();
+static HOOK: OnceLock<()> = OnceLock::new();
+
+thread_local! {
+    /// The last panic's message and location, recorded by the hook, read by the guard.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Sets where panic reports go; the first call wins (it is made once, in `mod_init`).
+pub fn set_report_sink(sink: fn(&str)) {
+    let _ = SINK.set(sink);
+}
+
+/// Runs `body`; on panic returns `on_panic` and reports `entry` with the panic's message.
+pub fn ffi_guard<R>(entry: &str, on_panic: R, body: impl FnOnce() -> R) -> R {
+    // The default hook prints to stderr, which Kamailio may have closed; record instead.
+    HOOK.get_or_init(|| {
+        panic::set_hook(Box::new(|info| {
+            let msg = format!("{info}");
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
+        }))
+    });
+    match run_caught(body) {
+        Ok(r) => r,
+        Err(()) => {
+            let msg = LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_default();
+            if let Some(sink) = SINK.get() {
+                sink(&format!(
+                    "sl-rs: panic caught in {entry}, returning an error: {msg}"
+                ));
+            }
+            on_panic
+        }
+    }
+}
+
+#[inline(never)]
+fn run_caught<R>(body: impl FnOnce() -> R) -> Result<R, ()> {
+    panic::catch_unwind(AssertUnwindSafe(body)).map_err(drop)
+}
+
+/// Test-only fault injection: with the `panic-test` feature, a reason of `sl-rs-panic` panics
+/// inside the guarded code, so tests can prove the guard in the C harness and in Kamailio.
+#[inline]
+pub fn test_panic_point(reason: &[u8]) {
+    if cfg!(feature = "panic-test") && reason == b"sl-rs-panic" {
+        panic!("forced by the panic-test feature");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_becomes_the_error_value() {
+        assert_eq!(ffi_guard("t", -1, || 7), 7);
+        assert_eq!(ffi_guard("t", -1, || -> i32 { panic!("boom") }), -1);
+        // The guard still works after a caught panic.
+        assert_eq!(ffi_guard("t", -1, || 3), 3);
+    }
+}

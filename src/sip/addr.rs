@@ -1,0 +1,64 @@
+//! The `tag` parameter of a To or From value (name-addr or addr-spec).
+use core::ops::Range;
+
+use super::{is_lws, memchr};
+
+/// Finds the `tag` parameter's value in `buf[value]`. Parameters start after the closing `>` of
+/// a name-addr, or at the first `;` of a bare addr-spec (RFC 3261 20.10). `None` when there is
+/// no tag, or the value has an unterminated quote or `<`.
+pub fn tag_param(buf: &[u8], value: Range<usize>) -> Option<Range<usize>> {
+    let v = &buf[value.clone()];
+    let params = params_start(v)?;
+    let mut pos = params;
+    while pos < v.len() {
+        let semi = memchr(b';', &v[pos..]).map_or(v.len(), |p| p + pos);
+        let param = pos..semi;
+        pos = semi + 1;
+        let (name, val) = match memchr(b'=', &v[param.clone()]) {
+            Some(eq) => (
+                param.start..param.start + eq,
+                param.start + eq + 1..param.end,
+            ),
+            None => (param.clone(), param.end..param.end),
+        };
+        if trim(v, name).is_some_and(|n| v[n].eq_ignore_ascii_case(b"tag")) {
+            let t = trim(v, val.clone()).unwrap_or(val.end..val.end);
+            return Some(value.start + t.start..value.start + t.end);
+        }
+    }
+    None
+}
+
+/// Offset of the first parameter's `;` in a name-addr/addr-spec, or the end when there is none.
+fn params_start(v: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < v.len() {
+        match v[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    match v.get(i)? {
+                        b'"' => break,
+                        b'\\' => i += 2,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'<' => return memchr(b'>', &v[i..]).map(|p| i + p + 1),
+            b';' => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(v.len())
+}
+
+fn trim(v: &[u8], mut r: Range<usize>) -> Option<Range<usize>> {
+    while r.start < r.end && is_lws(v[r.start]) {
+        r.start += 1;
+    }
+    while r.end > r.start && is_lws(v[r.end - 1]) {
+        r.end -= 1;
+    }
+    (!r.is_empty()).then_some(r)
+}

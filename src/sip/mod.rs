@@ -1,0 +1,300 @@
+//! Zero-copy reading of what a stateless reply needs from a SIP request.
+//!
+//! Nothing here allocates: [`Request::parse`] scans the head once to learn the facts a reply
+//! needs (first Via, To-tag, Call-ID), and [`Request::headers`] walks the header lines again on
+//! demand. All results are offsets into, or slices of, the caller's buffer.
+//!
+//! Tolerated as Kamailio tolerates: LF without CR, folded lines (a line starting with SP/HT
+//! continues the previous one), compact header names, several Via values on one line, any
+//! case in header names. Refused: a head without its closing empty line, a header line with
+//! no colon or an empty name, a request line that is not `METHOD SP URI SP SIP/x.y`.
+#![forbid(unsafe_code)]
+
+mod addr;
+mod via;
+
+pub use addr::tag_param;
+pub use via::{parse_first_via, Via};
+
+use core::ops::Range;
+
+/// Why a message cannot be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError {
+    /// The head ends before its closing empty line.
+    Truncated,
+    /// The first line is not a SIP request line.
+    BadRequestLine,
+    /// A header line has no colon, or an empty or malformed name.
+    BadHeader,
+    /// The request has no Via header, so there is nowhere to send a reply.
+    NoVia,
+    /// The first Via value cannot be read (no `SIP/2.0/TRANSPORT host`).
+    BadVia,
+}
+
+impl ParseError {
+    /// A short text for log lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParseError::Truncated => "message head is not terminated by an empty line",
+            ParseError::BadRequestLine => "malformed request line",
+            ParseError::BadHeader => "malformed header line",
+            ParseError::NoVia => "request has no Via header",
+            ParseError::BadVia => "malformed first Via header",
+        }
+    }
+}
+
+/// The headers a stateless reply copies or reads; everything else is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderKind {
+    Via,
+    From,
+    To,
+    CallId,
+    CSeq,
+    RecordRoute,
+    Other,
+}
+
+impl HeaderKind {
+    /// Classifies a header name, long or compact form, in any case.
+    pub fn of(name: &[u8]) -> HeaderKind {
+        const TABLE: [(&[u8], HeaderKind); 10] = [
+            (b"via", HeaderKind::Via),
+            (b"v", HeaderKind::Via),
+            (b"from", HeaderKind::From),
+            (b"f", HeaderKind::From),
+            (b"to", HeaderKind::To),
+            (b"t", HeaderKind::To),
+            (b"call-id", HeaderKind::CallId),
+            (b"i", HeaderKind::CallId),
+            (b"cseq", HeaderKind::CSeq),
+            (b"record-route", HeaderKind::RecordRoute),
+        ];
+        TABLE
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or(HeaderKind::Other, |&(_, k)| k)
+    }
+}
+
+/// One header line (with its folded continuation lines), as offsets into the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub kind: HeaderKind,
+    /// First byte of the name to just after the last line terminator.
+    pub raw: Range<usize>,
+    /// The value without surrounding white space (folds inside it are kept as they are).
+    pub value: Range<usize>,
+}
+
+/// A request as a reply sees it: the request line and the facts found in one scan of the head.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    buf: &'a [u8],
+    pub method: &'a [u8],
+    pub version: &'a [u8],
+    head_start: usize,
+    /// The header holding the first Via value, and that value's fields.
+    pub via1_header: Header,
+    pub via1: Via,
+    /// The first To header and its tag value (an empty `tag` counts as none).
+    pub to: Option<Header>,
+    pub to_tag: Option<Range<usize>>,
+    /// The first Call-ID value.
+    pub call_id: Option<Range<usize>>,
+}
+
+impl<'a> Request<'a> {
+    /// Reads the request line and scans the head once.
+    pub fn parse(buf: &'a [u8]) -> Result<Request<'a>, ParseError> {
+        let (method, version, head_start) = request_line(buf)?;
+        let mut via1 = None;
+        let mut to = None;
+        let mut call_id = None;
+        for h in Headers::new(buf, head_start) {
+            let h = h?;
+            match h.kind {
+                HeaderKind::Via if via1.is_none() => {
+                    let v = parse_first_via(buf, h.value.clone()).ok_or(ParseError::BadVia)?;
+                    via1 = Some((h, v));
+                }
+                HeaderKind::To if to.is_none() => to = Some(h),
+                HeaderKind::CallId if call_id.is_none() => call_id = Some(h.value),
+                _ => {}
+            }
+        }
+        let (via1_header, via1) = via1.ok_or(ParseError::NoVia)?;
+        let to_tag = to
+            .as_ref()
+            .and_then(|h| tag_param(buf, h.value.clone()))
+            .filter(|t| !t.is_empty());
+        Ok(Request {
+            buf,
+            method,
+            version,
+            head_start,
+            via1_header,
+            via1,
+            to,
+            to_tag,
+            call_id,
+        })
+    }
+
+    /// The whole message buffer.
+    pub fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The bytes of a range of the message.
+    pub fn slice(&self, r: &Range<usize>) -> &'a [u8] {
+        &self.buf[r.clone()]
+    }
+
+    /// Walks every header line again, in order.
+    pub fn headers(&self) -> Headers<'a> {
+        Headers::new(self.buf, self.head_start)
+    }
+
+    pub fn is_method(&self, m: &[u8]) -> bool {
+        self.method == m
+    }
+
+    /// The To-tag value of the request, if it has a non-empty one.
+    pub fn to_tag(&self) -> Option<&'a [u8]> {
+        self.to_tag.as_ref().map(|r| self.slice(r))
+    }
+
+    pub fn call_id(&self) -> Option<&'a [u8]> {
+        self.call_id.as_ref().map(|r| self.slice(r))
+    }
+}
+
+/// Reads `METHOD SP Request-URI SP SIP-Version CRLF`; returns method, version and the offset of
+/// the first header line.
+fn request_line(buf: &[u8]) -> Result<(&[u8], &[u8], usize), ParseError> {
+    let eol = memchr(b'\n', buf).ok_or(ParseError::Truncated)?;
+    let line = trim_cr(&buf[..eol]);
+    let mut parts = line.split(|&b| b == b' ');
+    let method = parts.next().filter(|m| is_token(m));
+    let uri = parts.next().filter(|u| !u.is_empty());
+    let version = parts.next();
+    match (method, uri, version, parts.next()) {
+        (Some(m), Some(_), Some(v), None) if is_sip_version(v) => Ok((m, v, eol + 1)),
+        _ => Err(ParseError::BadRequestLine),
+    }
+}
+
+fn is_sip_version(v: &[u8]) -> bool {
+    v.len() > 4
+        && v[..4].eq_ignore_ascii_case(b"SIP/")
+        && v[4..].iter().all(|b| b.is_ascii_digit() || *b == b'.')
+}
+
+/// Iterator over header lines from an offset to the empty line that closes the head.
+pub struct Headers<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> Headers<'a> {
+    pub fn new(buf: &'a [u8], pos: usize) -> Headers<'a> {
+        Headers {
+            buf,
+            pos,
+            done: false,
+        }
+    }
+
+    fn next_header(&mut self) -> Result<Option<Header>, ParseError> {
+        let buf = self.buf;
+        let start = self.pos;
+        let rest = &buf[start..];
+        if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") {
+            return Ok(None);
+        }
+        if rest.is_empty() {
+            return Err(ParseError::Truncated);
+        }
+        // The logical line ends at a LF not followed by SP/HT (folding).
+        let mut eol = start;
+        loop {
+            let lf = memchr(b'\n', &buf[eol..]).ok_or(ParseError::Truncated)? + eol;
+            eol = lf + 1;
+            match buf.get(eol) {
+                Some(b' ') | Some(b'\t') => continue,
+                Some(_) => break,
+                None => return Err(ParseError::Truncated),
+            }
+        }
+        let colon = memchr(b':', &buf[start..eol]).ok_or(ParseError::BadHeader)? + start;
+        let name = trim_end_ws(&buf[start..colon]);
+        if !is_token(name) {
+            return Err(ParseError::BadHeader);
+        }
+        let mut vs = colon + 1;
+        let mut ve = eol;
+        while vs < ve && is_lws(buf[vs]) {
+            vs += 1;
+        }
+        while ve > vs && is_lws(buf[ve - 1]) {
+            ve -= 1;
+        }
+        self.pos = eol;
+        Ok(Some(Header {
+            kind: HeaderKind::of(name),
+            raw: start..eol,
+            value: vs..ve,
+        }))
+    }
+}
+
+impl Iterator for Headers<'_> {
+    type Item = Result<Header, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = self.next_header().transpose();
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
+        }
+        r
+    }
+}
+
+pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn trim_end_ws(s: &[u8]) -> &[u8] {
+    let end = s
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |p| p + 1);
+    &s[..end]
+}
+
+/// White space inside a header value, including line ends of folded lines.
+pub(crate) fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// RFC 3261 `token`.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests;
