@@ -18,7 +18,8 @@ use crate::reply::{build_reply, needs_to_tag, ReplyParams, SlError};
 use crate::sip::Request;
 
 /// Length of a To-tag signature: 32 lower-case hex digits.
-pub const SL_RS_SIGNATURE_LEN: usize = SIGNATURE_LEN;
+pub const SL_RS_SIGNATURE_LEN: usize = 32;
+const _: () = assert!(SL_RS_SIGNATURE_LEN == SIGNATURE_LEN);
 
 /// Result of every `sl_rs_*` function.
 #[repr(C)]

@@ -1,1 +1,182 @@
+use super::*;
+use crate::sip::Request;
 
+fn build(msg: &str, p: &ReplyParams, lumps: &[Lump]) -> Result<String, SlError> {
+    let req = Request::parse(msg.as_bytes()).unwrap();
+    let mut out = [0u8; 4096];
+    let n = build_reply(&req, p, lumps.iter().copied(), &mut out)?;
+    Ok(String::from_utf8(out[..n].to_vec()).unwrap())
+}
+
+fn params(code: u16, reason: &'static str) -> ReplyParams<'static> {
+    ReplyParams {
+        code,
+        reason: reason.as_bytes(),
+        ..Default::default()
+    }
+}
+
+const INVITE: &str = "INVITE sip:b@x SIP/2.0\r\n\
+    Via: SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK1\r\n\
+    Via: SIP/2.0/TCP proxy.example;branch=z9hG4bK0\r\n\
+    Record-Route: <sip:proxy.example;lr>\r\n\
+    Max-Forwards: 70\r\n\
+    From: <sip:a@x>;tag=aa\r\n\
+    To: <sip:b@x>\r\n\
+    Call-ID: c1\r\n\
+    CSeq: 1 INVITE\r\n\
+    Contact: <sip:a@192.0.2.1>\r\n\
+    Content-Type: application/sdp\r\n\
+    Content-Length: 4\r\n\r\nv=0\n";
+
+#[test]
+fn copies_what_rfc3261_8_2_6_says_in_request_order() {
+    let mut p = params(404, "Not Here");
+    p.to_tag = Some(b"T1");
+    p.received = Some(b"10.0.0.9");
+    p.rport = Some(40000);
+    p.server_header = Some(b"Server: kamailio");
+    let r = build(INVITE, &p, &[Lump::Header(b"X-A: 1\r\n")]).unwrap();
+    assert_eq!(
+        r,
+        "SIP/2.0 404 Not Here\r\n\
+         Via: SIP/2.0/UDP 192.0.2.1:5060;rport=40000;branch=z9hG4bK1;received=10.0.0.9\r\n\
+         Via: SIP/2.0/TCP proxy.example;branch=z9hG4bK0\r\n\
+         From: <sip:a@x>;tag=aa\r\n\
+         To: <sip:b@x>;tag=T1\r\n\
+         Call-ID: c1\r\n\
+         CSeq: 1 INVITE\r\n\
+         X-A: 1\r\n\
+         Server: kamailio\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+}
+
+#[test]
+fn record_route_only_from_180_to_299() {
+    for (code, has) in [
+        (100, false),
+        (179, false),
+        (180, true),
+        (200, true),
+        (299, true),
+        (300, false),
+        (486, false),
+    ] {
+        let r = build(INVITE, &params(code, "R"), &[]).unwrap();
+        assert_eq!(
+            r.contains("Record-Route: <sip:proxy.example;lr>\r\n"),
+            has,
+            "code {code}"
+        );
+    }
+}
+
+#[test]
+fn existing_to_tag_is_kept_and_original_line_ends_kept() {
+    let m = "BYE sip:b@x SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK2  \nTo: <sip:b@x> ;tag=old\nFrom: <sip:a@x>;tag=1\n\n";
+    let mut p = params(481, "Gone");
+    p.to_tag = Some(b"NEW");
+    let r = build(m, &p, &[]).unwrap();
+    assert_eq!(
+        r,
+        "SIP/2.0 481 Gone\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK2\r\nTo: <sip:b@x> ;tag=old\nFrom: <sip:a@x>;tag=1\nContent-Length: 0\r\n\r\n"
+    );
+}
+
+#[test]
+fn tag_goes_after_the_value_before_trailing_space() {
+    let m = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nt: sip:b@x  \r\n\r\n";
+    let mut p = params(200, "OK");
+    p.to_tag = Some(b"Z");
+    assert!(build(m, &p, &[])
+        .unwrap()
+        .contains("t: sip:b@x;tag=Z  \r\n"));
+}
+
+#[test]
+fn rport_is_appended_when_absent_and_received_goes_last() {
+    let m = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h:5;branch=z9hG4bK3, SIP/2.0/UDP g;branch=z9hG4bK4\r\n\r\n";
+    let mut p = params(200, "OK");
+    p.rport = Some(5);
+    p.received = Some(b"::1");
+    let r = build(m, &p, &[]).unwrap();
+    assert!(r.contains("Via: SIP/2.0/UDP h:5;branch=z9hG4bK3, SIP/2.0/UDP g;branch=z9hG4bK4;rport=5;received=::1\r\n"), "{r}");
+}
+
+#[test]
+fn body_lump_sets_content_length_and_last_body_wins() {
+    let m = "MESSAGE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n";
+    let r = build(
+        m,
+        &params(200, "OK"),
+        &[
+            Lump::Body(b"first"),
+            Lump::Header(b"Content-Type: text/plain\r\n"),
+            Lump::Body(b"hello"),
+        ],
+    )
+    .unwrap();
+    assert!(
+        r.ends_with("Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"),
+        "{r}"
+    );
+}
+
+#[test]
+fn refuses_bad_input() {
+    assert_eq!(
+        build(INVITE, &params(99, "x"), &[]),
+        Err(SlError::BadCode(99))
+    );
+    assert_eq!(
+        build(INVITE, &params(700, "x"), &[]),
+        Err(SlError::BadCode(700))
+    );
+    assert_eq!(
+        build(INVITE, &params(404, ""), &[]),
+        Err(SlError::BadReason)
+    );
+    assert_eq!(
+        build(INVITE, &params(404, "a\r\nX-Injected: 1"), &[]),
+        Err(SlError::BadReason)
+    );
+    assert_eq!(
+        build(INVITE, &params(404, "nul\0"), &[]),
+        Err(SlError::BadReason)
+    );
+    let ack = INVITE.replacen("INVITE sip", "ACK sip", 1);
+    assert_eq!(build(&ack, &params(404, "x"), &[]), Err(SlError::Ack));
+    let req = Request::parse(INVITE.as_bytes()).unwrap();
+    let mut small = [0u8; 64];
+    assert_eq!(
+        build_reply(&req, &params(404, "x"), [], &mut small),
+        Err(SlError::TooBig)
+    );
+}
+
+#[test]
+fn reason_and_code_rules() {
+    assert!(check_reason(b"Tab\tis fine, UTF-8 \xc3\xa9 too").is_ok());
+    assert!(check_reason(&[b'a'; MAX_REASON_LEN]).is_ok());
+    assert!(check_reason(&[b'a'; MAX_REASON_LEN + 1]).is_err());
+    assert!(check_reason(b"del\x7f").is_err());
+    assert_eq!(check_code(100), Ok(100));
+    assert_eq!(check_code(699), Ok(699));
+    assert_eq!(check_code(-404), Err(SlError::BadCode(-404)));
+    assert_eq!(
+        check_code(i64::from(u16::MAX) + 404),
+        Err(SlError::BadCode(65939))
+    );
+}
+
+#[test]
+fn needs_to_tag_follows_kamailio() {
+    let r = Request::parse(INVITE.as_bytes()).unwrap();
+    assert!(!needs_to_tag(&r, 100) && !needs_to_tag(&r, 179) && needs_to_tag(&r, 180));
+    let tagged = INVITE.replace("To: <sip:b@x>", "To: <sip:b@x>;tag=x");
+    assert!(!needs_to_tag(
+        &Request::parse(tagged.as_bytes()).unwrap(),
+        404
+    ));
+}

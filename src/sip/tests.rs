@@ -1,1 +1,202 @@
+use super::*;
 
+fn req(s: &str) -> Request<'_> {
+    Request::parse(s.as_bytes()).unwrap()
+}
+
+const BASIC: &str = "INVITE sip:b@example.com SIP/2.0\r\n\
+    Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport\r\n\
+    From: Alice <sip:a@example.com>;tag=aa\r\n\
+    To: Bob <sip:b@example.com>\r\n\
+    Call-ID: call-1@192.0.2.1\r\n\
+    CSeq: 1 INVITE\r\n\
+    Content-Length: 0\r\n\r\n";
+
+#[test]
+fn reads_request_line_and_facts() {
+    let r = req(BASIC);
+    assert_eq!(r.method, b"INVITE");
+    assert_eq!(r.version, b"SIP/2.0");
+    assert_eq!(r.slice(&r.via1.host), b"192.0.2.1");
+    assert_eq!(r.slice(&r.via1.port), b"5060");
+    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bK1");
+    assert_eq!(r.slice(r.via1.rport.as_ref().unwrap()), b"rport");
+    assert!(!r.via1.received);
+    assert!(r.to.is_some());
+    assert_eq!(r.to_tag(), None);
+    assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
+    let kinds: Vec<_> = r.headers().map(|h| h.unwrap().kind).collect();
+    use HeaderKind::*;
+    assert_eq!(kinds, [Via, From, To, CallId, CSeq, Other]);
+}
+
+#[test]
+fn compact_forms_and_case() {
+    let r = req("OPTIONS sip:x SIP/2.0\nv: SIP/2.0/TCP h;branch=z9hG4bKc\nf: <sip:a@x>;tag=1\nT: <sip:x>;TAG=t9\ni: cid\nCSEQ: 2 OPTIONS\n\n");
+    assert_eq!(r.slice(&r.via1.transport), b"TCP");
+    assert_eq!(r.to_tag(), Some(&b"t9"[..]));
+    assert_eq!(r.call_id(), Some(&b"cid"[..]));
+    assert_eq!(HeaderKind::of(b"RECORD-route"), HeaderKind::RecordRoute);
+    assert_eq!(HeaderKind::of(b"m"), HeaderKind::Other);
+}
+
+#[test]
+fn several_via_values_on_one_line() {
+    let r = req("BYE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP a.example:5070;branch=z9hG4bKa , SIP/2.0/UDP b.example;branch=z9hG4bKb\r\n\r\n");
+    assert_eq!(r.slice(&r.via1.host), b"a.example");
+    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bKa");
+    assert_eq!(r.headers().count(), 1);
+}
+
+#[test]
+fn folded_lines_belong_to_their_header() {
+    let r = req("INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n ;branch=z9hG4bKf\r\nSubject: a\r\n\tb\r\nTo: <sip:x>\r\n  ;tag=fold\r\n\r\n");
+    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bKf");
+    assert_eq!(r.to_tag(), Some(&b"fold"[..]));
+    let hs: Vec<_> = r.headers().map(Result::unwrap).collect();
+    assert_eq!(hs.len(), 3);
+    assert_eq!(r.slice(&hs[1].value), b"a\r\n\tb");
+}
+
+#[test]
+fn ipv6_hosts() {
+    let r = req("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bK6;received=[2001:db8::2]\r\n\r\n");
+    assert_eq!(r.slice(&r.via1.host), b"[2001:db8::1]");
+    assert_eq!(r.slice(&r.via1.port), b"5062");
+    assert!(r.via1.received);
+    assert!(Request::parse(
+        b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1;branch=z\r\n\r\n"
+    )
+    .is_err());
+}
+
+#[test]
+fn to_tag_forms() {
+    let t = |v: &str| {
+        let m = format!("X sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nTo: {v}\r\n\r\n");
+        Request::parse(m.as_bytes())
+            .unwrap()
+            .to_tag()
+            .map(|t| String::from_utf8(t.to_vec()).unwrap())
+    };
+    assert_eq!(t("sip:b@x;tag=bare"), Some("bare".into()));
+    assert_eq!(
+        t("<sip:b@x;tag=uri-param>"),
+        None,
+        "a URI parameter is not the header's tag"
+    );
+    assert_eq!(
+        t("\"semi;colon <x>\" <sip:b@x>;foo=1; tag = sp ;bar"),
+        Some("sp".into())
+    );
+    assert_eq!(t("<sip:b@x>;tag="), None, "an empty tag counts as none");
+    assert_eq!(t("\"unterminated <sip:b@x>;tag=1"), None);
+    assert_eq!(t("<sip:b@x;tag=1"), None, "unterminated <");
+}
+
+#[test]
+fn missing_headers_are_facts_not_errors_except_via() {
+    let r = req("MESSAGE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n");
+    assert!(r.to.is_none() && r.call_id.is_none() && r.via1.branch.is_none());
+    assert_eq!(
+        Request::parse(b"MESSAGE sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n").unwrap_err(),
+        ParseError::NoVia
+    );
+}
+
+#[test]
+fn malformed_messages_are_refused() {
+    use ParseError::*;
+    let cases: &[(&[u8], ParseError)] = &[
+        (b"", Truncated),
+        (b"INVITE sip:x SIP/2.0", Truncated),
+        (b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n", Truncated),
+        (
+            b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nTo: x",
+            Truncated,
+        ),
+        (b"INVITE sip:x\r\n\r\n", BadRequestLine),
+        (b"INVITE  sip:x SIP/2.0\r\n\r\n", BadRequestLine),
+        (
+            b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n",
+            BadRequestLine,
+        ),
+        (b"INVITE sip:x HTTP/1.1\r\n\r\n", BadRequestLine),
+        (b"INVITE sip:x SIP/2.0\r\nno colon here\r\n\r\n", BadHeader),
+        (b"INVITE sip:x SIP/2.0\r\n: empty name\r\n\r\n", BadHeader),
+        (b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP\r\n\r\n", BadVia),
+        (b"INVITE sip:x SIP/2.0\r\nVia: TCP h\r\n\r\n", BadVia),
+        (
+            b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h:99999999\r\n\r\n",
+            BadVia,
+        ),
+        (
+            b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=\"open\r\n\r\n",
+            BadVia,
+        ),
+        (
+            b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h garbage\r\n\r\n",
+            BadVia,
+        ),
+        (
+            b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\0\r\n\r\n",
+            BadVia,
+        ),
+    ];
+    for (m, e) in cases {
+        assert_eq!(
+            Request::parse(m).unwrap_err(),
+            *e,
+            "{:?}",
+            String::from_utf8_lossy(m)
+        );
+    }
+}
+
+#[test]
+fn very_long_headers_and_many_vias() {
+    let long = "x".repeat(60_000);
+    let mut m = format!(
+        "OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKl\r\nX-Long: {long}\r\n"
+    );
+    for i in 0..2000 {
+        m.push_str(&format!(
+            "Via: SIP/2.0/UDP p{i}.example;branch=z9hG4bK{i}\r\n"
+        ));
+    }
+    m.push_str("\r\n");
+    let r = Request::parse(m.as_bytes()).unwrap();
+    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bKl");
+    assert_eq!(
+        r.headers()
+            .filter(|h| h.as_ref().unwrap().kind == HeaderKind::Via)
+            .count(),
+        2001
+    );
+}
+
+/// Property: no input makes the reader panic, and every range it returns is inside the buffer.
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let alphabet =
+        b"INVITE ACK sip:SIP/2.0\r\n\r\nVia: v: To: t: ;tag=;branch=;rport=[]:<>\",\t 0123456789";
+    for _ in 0..20_000 {
+        let len = (next() % 200) as usize;
+        let m: Vec<u8> = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        if let Ok(r) = Request::parse(&m) {
+            for h in r.headers().flatten() {
+                assert!(h.raw.end <= m.len() && h.value.start <= h.value.end);
+            }
+            assert!(r.via1.host.end <= m.len());
+        }
+    }
+}
