@@ -146,7 +146,8 @@ pub fn build_reply<'l>(
             }
             HeaderKind::To => match p.to_tag.filter(|_| req.to_tag.is_none()) {
                 Some(tag) => {
-                    let at = h.value.end - h.raw.start;
+                    // Kamailio's To body runs to the line end: the tag goes after any blanks.
+                    let at = line_end(raw);
                     w.put_all(&[&raw[..at], b";tag=", tag, &raw[at..]])?;
                 }
                 None => w.put(raw)?,
@@ -175,6 +176,12 @@ pub fn build_reply<'l>(
         w.put(b)?;
     }
     Ok(w.len)
+}
+
+/// Offset of the final line terminator (CRLF or LF) of a header line.
+fn line_end(raw: &[u8]) -> usize {
+    let lf = raw.len() - usize::from(raw.ends_with(b"\n"));
+    lf - usize::from(raw[..lf].ends_with(b"\r"))
 }
 
 fn fmt_rport(port: u16, buf: &mut [u8; 12]) -> &[u8] {

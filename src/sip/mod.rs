@@ -31,6 +31,8 @@ pub enum ParseError {
     NoVia,
     /// The first Via value cannot be read (no `SIP/2.0/TRANSPORT host`).
     BadVia,
+    /// A second From, To, Call-ID or CSeq (Kamailio's default strict parser refuses these).
+    Duplicate,
 }
 
 impl ParseError {
@@ -42,6 +44,7 @@ impl ParseError {
             ParseError::BadHeader => "malformed header line",
             ParseError::NoVia => "request has no Via header",
             ParseError::BadVia => "malformed first Via header",
+            ParseError::Duplicate => "duplicate From, To, Call-ID or CSeq header",
         }
     }
 }
@@ -114,16 +117,23 @@ impl<'a> Request<'a> {
         let mut via1 = None;
         let mut to = None;
         let mut call_id = None;
+        let (mut from, mut cseq) = (false, false);
         for h in Headers::new(buf, head_start) {
             let h = h?;
-            match h.kind {
+            let seen = match h.kind {
                 HeaderKind::Via if via1.is_none() => {
                     let v = parse_first_via(buf, h.value.clone()).ok_or(ParseError::BadVia)?;
                     via1 = Some((h, v));
+                    false
                 }
-                HeaderKind::To if to.is_none() => to = Some(h),
-                HeaderKind::CallId if call_id.is_none() => call_id = Some(h.value),
-                _ => {}
+                HeaderKind::To => to.replace(h).is_some(),
+                HeaderKind::CallId => call_id.replace(h.value).is_some(),
+                HeaderKind::From => core::mem::replace(&mut from, true),
+                HeaderKind::CSeq => core::mem::replace(&mut cseq, true),
+                _ => false,
+            };
+            if seen {
+                return Err(ParseError::Duplicate);
             }
         }
         let (via1_header, via1) = via1.ok_or(ParseError::NoVia)?;

@@ -1,0 +1,314 @@
+//! Real-host tests: Debian's Kamailio 5.6 loads our sl.so (and, for comparison, its native
+//! one) on 127.0.0.1, with sipp and plain sockets as peers. Run by `make test-host`, which
+//! builds the module against the host first; compiled only with the `kamailio` feature.
+#![cfg(feature = "kamailio")]
+
+#[path = "host/support.rs"]
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+const HDRS: &str = "From: \"Alice\" <sip:alice@127.0.0.1>;tag=fa1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: CID@127.0.0.1\r\nCSeq: 1 INVITE\r\n";
+
+/// Request shapes for the differential test: (name, request with `{P}` for the client port).
+fn shapes() -> Vec<(&'static str, String)> {
+    let via = "Via: SIP/2.0/UDP 127.0.0.1:{P};branch=z9hG4bKd1;rport\r\n";
+    let basic = |m: &str, extra: &str| {
+        format!("{m} sip:bob@127.0.0.1 SIP/2.0\r\n{via}{HDRS}{extra}Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+    };
+    let code = |c: &str, r: &str| basic("INVITE", &format!("X-Code: {c}\r\nX-Reason: {r}\r\n"));
+    let long = "a".repeat(4000);
+    let many: String = (0..60).map(|i| format!("X-H{i}: v{i}\r\n")).collect();
+    vec![
+        ("invite 404", basic("INVITE", "")),
+        ("options", basic("OPTIONS", "")),
+        ("register", basic("REGISTER", "")),
+        ("100 no to-tag", code("100", "Trying")),
+        ("180 to-tag + rr", basic("INVITE", "Record-Route: <sip:p1.example;lr>\r\nX-Code: 180\r\nX-Reason: Ringing\r\n")),
+        ("200 rr kept", basic("INVITE", "Record-Route: <sip:p1.example;lr>, <sip:p2.example;lr>\r\nX-Code: 200\r\nX-Reason: OK\r\n")),
+        ("404 rr dropped", basic("INVITE", "Record-Route: <sip:p1.example;lr>\r\n")),
+        ("699", code("699", "Max")),
+        ("reason utf-8 and tab", code("480", "Temporarily\tUnavailable \u{e9}t\u{e9}")),
+        ("int var code", basic("INVITE", "X-Action: int-code\r\n")),
+        ("alias sl_reply", basic("INVITE", "X-Action: alias\r\n")),
+        ("sl_reply_error", basic("INVITE", "X-Action: error\r\n")),
+        ("reply lumps", basic("INVITE", "X-Action: lump\r\n")),
+        ("compact forms", "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:{P};branch=z9hG4bKc;rport\r\nf: <sip:a@127.0.0.1>;tag=1\r\nt: <sip:bob@127.0.0.1>\r\ni: compact@x\r\nCSeq: 5 INVITE\r\nl: 0\r\n\r\n".into()),
+        ("upper-case names", "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVIA: SIP/2.0/UDP 127.0.0.1:{P};branch=z9hG4bKu;rport\r\nFROM: <sip:a@127.0.0.1>;tag=1\r\nTO: <sip:bob@127.0.0.1>\r\nCALL-ID: up@x\r\nCSEQ: 5 INVITE\r\n\r\n".into()),
+        ("two via headers", basic("INVITE", "").replacen("\r\nFrom", "\r\nVia: SIP/2.0/UDP proxy.example:5080;branch=z9hG4bKp2\r\nFrom", 1)),
+        ("via values on one line", basic("INVITE", "").replace(";rport\r\n", ";rport, SIP/2.0/TCP p.example;branch=z9hG4bKx2 , SIP/2.0/UDP q.example\r\n")),
+        ("folded via", basic("INVITE", "").replace(";branch=z9hG4bKd1;rport", "\r\n ;branch=z9hG4bKd1;rport")),
+        ("rport with value", basic("INVITE", "").replace(";rport", ";rport=1234")),
+        ("rport in the middle", basic("INVITE", "").replace(";branch=z9hG4bKd1;rport", ";rport;branch=z9hG4bKd1")),
+        ("received present", basic("INVITE", "").replace(";rport", ";received=10.9.9.9;rport")),
+        ("no rport, via matches source", basic("INVITE", "").replace(";rport", "")),
+        ("ipv6 via host", basic("INVITE", "").replace("127.0.0.1:{P};", "[2001:db8::5]:5060;")),
+        ("re-invite keeps to-tag", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>", "To: <sip:bob@127.0.0.1>;tag=dialog-9")),
+        ("empty to-tag", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>", "To: <sip:bob@127.0.0.1>;tag=")),
+        ("to addr-spec", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>", "To: sip:bob@127.0.0.1")),
+        ("display names", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>", "To: \"Bob; <the> builder\" <sip:bob@127.0.0.1;transport=udp>;x=1")),
+        ("trailing spaces", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>", "To: <sip:bob@127.0.0.1>   ").replace(";rport\r\n", ";rport  \r\n")),
+        ("lf line ends", basic("INVITE", "").replace("\r\n", "\n")),
+        ("body not copied", "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{P};branch=z9hG4bKm;rport\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: msg@x\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello".into()),
+        ("many headers", basic("INVITE", &many)),
+        ("long header", basic("INVITE", &format!("Subject: {long}\r\n"))),
+        ("duplicate call-id: dropped", basic("INVITE", "Call-ID: second@x\r\n")),
+        ("duplicate to: dropped", basic("INVITE", "t: <sip:other@127.0.0.1>\r\n")),
+        ("no to header: dropped", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>\r\n", "")),
+        ("no call-id or cseq: dropped", basic("INVITE", "").replace("Call-ID: CID@127.0.0.1\r\nCSeq: 1 INVITE\r\n", "")),
+        ("extension method", basic("PUBLISH", "")),
+    ]
+}
+
+#[test]
+fn config_check_accepts_the_module() {
+    let moddir = our_module_dir();
+    for cfg in ["examples/kamailio.cfg", "examples/openser.cfg"] {
+        let out = Command::new("kamailio")
+            .args(["-c", "-f", cfg, "-L"])
+            .arg(format!("{}:{NATIVE_MODULES}", moddir.display()))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("kamailio is installed");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "kamailio -c refused {cfg}:\n{text}");
+        assert!(!text.contains("mismatch"), "{text}");
+    }
+}
+
+#[test]
+fn replies_equal_the_native_module_for_every_shape() {
+    let cfg = test_cfg();
+    let ours = Kamailio::start(&cfg, Sl::Ours, 2);
+    let native = Kamailio::start(&cfg, Sl::Native, 2);
+    let sock = udp_client();
+    let port = sock.local_addr().unwrap().port().to_string();
+    let shapes = shapes();
+    assert!(shapes.len() >= 30);
+    let mut failures = Vec::new();
+    let mut replied = 0;
+    for (name, tmpl) in &shapes {
+        let msg = tmpl.replace("{P}", &port);
+        let a = ours.udp(&sock, &msg).map(|r| mask_signature(&r));
+        let b = native.udp(&sock, &msg).map(|r| mask_signature(&r));
+        // Both dropping a request is agreement too (the core refuses some shapes itself).
+        replied += usize::from(a.is_some());
+        if a != b {
+            failures.push(format!("--- {name}\nours:   {a:?}\nnative: {b:?}"));
+        }
+    }
+    // The same over TCP: the reply must come back on the request's connection.
+    for m in ["INVITE", "OPTIONS"] {
+        let msg = format!(
+            "{m} sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKt{m}\r\n{HDRS}Content-Length: 0\r\n\r\n"
+        );
+        let a = ours.tcp(&msg).map(|r| mask_signature(&r));
+        let b = native.tcp(&msg).map(|r| mask_signature(&r));
+        if a.is_none() || a != b {
+            failures.push(format!("--- tcp {m}\nours:   {a:?}\nnative: {b:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} shapes differ:\n{}",
+        failures.len(),
+        shapes.len() + 2,
+        failures.join("\n")
+    );
+    assert!(replied >= 30, "only {replied} shapes were answered");
+}
+
+/// The To-tag is Kamailio's own algorithm: on the same port, ours and native give the same tag.
+#[test]
+fn to_tags_equal_native_on_the_same_port() {
+    let sock = udp_client();
+    let msg = format!(
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{};branch=z9hG4bKsame;rport\r\n{HDRS}\r\n",
+        sock.local_addr().unwrap().port()
+    );
+    let cfg = test_cfg();
+    let ours = Kamailio::start(&cfg, Sl::Ours, 1);
+    let a = ours.udp(&sock, &msg).expect("reply from ours");
+    let port = ours.port;
+    drop(ours);
+    // Start native on the very same port.
+    let dir = scratch("sameport");
+    std::fs::copy(&cfg, dir.join("k.cfg")).unwrap();
+    let native = Kamailio::start_at(&dir.join("k.cfg"), Sl::Native, 1, port);
+    let b = native.udp(&sock, &msg).expect("reply from native");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn sipp_1000_invites_get_404_and_every_ack_is_absorbed() {
+    let mut k = Kamailio::start(&test_cfg(), Sl::Ours, 4);
+    let out = Command::new("sipp")
+        .args(["-sf"])
+        .arg(sipp_scenario("invite-404-ack.xml"))
+        .args([
+            "-m",
+            "1000",
+            "-r",
+            "400",
+            "-l",
+            "200",
+            "-i",
+            "127.0.0.1",
+            "-p",
+        ])
+        .arg(free_port().to_string())
+        .args(["-timeout", "60s", "-timeout_error", "-nostdin", "-aa"])
+        .arg(format!("127.0.0.1:{}", k.port))
+        .output()
+        .expect("sipp is installed (make deps)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "sipp reported failed calls:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let log = k.log_text();
+    assert_eq!(
+        log.matches("ACK-SEEN").count(),
+        0,
+        "ACKs reached the script:\n{log}"
+    );
+    assert!(k.alive());
+}
+
+#[test]
+fn foreign_and_late_acks_reach_the_script() {
+    let k = Kamailio::start(&test_cfg(), Sl::Ours, 4);
+    let sock = udp_client();
+    let p = sock.local_addr().unwrap().port();
+    let invite = |cid: &str| {
+        format!("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bK{cid};rport\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: {cid}\r\nCSeq: 1 INVITE\r\n\r\n")
+    };
+    let ack = |cid: &str, tag: &str| {
+        format!("ACK sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bK{cid};rport\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:bob@127.0.0.1>;tag={tag}\r\nCall-ID: {cid}\r\nCSeq: 1 ACK\r\n\r\n")
+    };
+    let tag_of = |reply: &str| {
+        reply
+            .split("To: <sip:bob@127.0.0.1>;tag=")
+            .nth(1)
+            .unwrap()
+            .split("\r\n")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+
+    let ours = tag_of(&k.udp(&sock, &invite("own")).unwrap());
+    sock.send_to(ack("own", &ours).as_bytes(), ("127.0.0.1", k.port))
+        .unwrap();
+    sock.send_to(
+        ack("foreign", "a-dialog-tag").as_bytes(),
+        ("127.0.0.1", k.port),
+    )
+    .unwrap();
+    // A tag of our format for another transaction (different branch and Call-ID) is not ours.
+    sock.send_to(ack("other", &ours).as_bytes(), ("127.0.0.1", k.port))
+        .unwrap();
+    let late = tag_of(&k.udp(&sock, &invite("late")).unwrap());
+    std::thread::sleep(Duration::from_millis(2600)); // the window is 2 s
+    sock.send_to(ack("late", &late).as_bytes(), ("127.0.0.1", k.port))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let log = k.log_text();
+    assert!(!log.contains("ACK-SEEN own"), "our ACK reached the script");
+    for cid in ["foreign", "other", "late"] {
+        assert!(
+            log.contains(&format!("ACK-SEEN {cid}")),
+            "ACK {cid} was absorbed:\n{log}"
+        );
+    }
+}
+
+#[test]
+fn malformed_input_and_a_forced_panic_leave_every_worker_alive() {
+    let mut k = Kamailio::start(&test_cfg(), Sl::Ours, 4);
+    let sock = udp_client();
+    let p = sock.local_addr().unwrap().port();
+    let junk: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"\0\0\0\0\0\0\0\0".to_vec(),
+        (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
+        b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1".to_vec(),
+        b"INVITE sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n".to_vec(),
+        format!("ACK sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};rport\r\nTo: <sip:x>;tag=\"\r\n\r\n").into_bytes(),
+        format!("INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [::1:{p};rport\r\n\r\n").into_bytes(),
+    ];
+    for j in &junk {
+        let _ = sock.send_to(j, ("127.0.0.1", k.port));
+    }
+    // The test-only switch makes sl_send_reply panic inside the guard: the call fails, the
+    // script falls back, the worker lives.
+    let panic = format!(
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKpanic;rport\r\n{HDRS}X-Code: 500\r\nX-Reason: sl-rs-panic\r\n\r\n"
+    );
+    let mut answered_after_panic = 0;
+    for _ in 0..8 {
+        // eight times, so every one of the four workers is likely to hit it
+        let r = k
+            .udp(&sock, &panic)
+            .expect("the script's fallback reply after the panic");
+        answered_after_panic += usize::from(r.starts_with("SIP/2.0 500 Fallback\r\n"));
+    }
+    assert_eq!(answered_after_panic, 8);
+    let ok = format!("OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKafter;rport\r\n{HDRS}\r\n");
+    let reply = k.udp(&sock, &ok).expect("normal request answered");
+    assert!(reply.starts_with("SIP/2.0 404 Not Here\r\n"), "{reply}");
+    let log = k.log_text();
+    assert!(
+        log.contains("sl-rs: panic caught in sl_send_reply"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("exited by a signal") && !log.contains("terminating due to SIGCHLD"),
+        "{log}"
+    );
+    assert!(k.alive());
+}
+
+#[test]
+fn bad_literals_and_params_make_kamailio_refuse_to_start() {
+    let base = std::fs::read_to_string(test_cfg()).unwrap();
+    let cases = [
+        (
+            "sl_send_reply(\"404\", \"Not Here\");",
+            "sl_send_reply(\"800\", \"Too High\");",
+            "sl_send_reply(\"800\", ...): reply code 800 is outside 100..699",
+        ),
+        (
+            "sl_send_reply(\"404\", \"Not Here\");",
+            "sl_reply(\"99\", \"Low\");",
+            "sl_reply(\"99\", ...): reply code 99 is outside 100..699",
+        ),
+        (
+            "sl_send_reply(\"404\", \"Not Here\");",
+            "sl_send_reply(\"404\", \"\");",
+            "sl_send_reply(..., \"\"): reason phrase must be",
+        ),
+        (
+            "sl_send_reply(\"404\", \"Not Here\");",
+            "sl_send_reply(\"abc\", \"x\");",
+            "sl_send_reply(\"abc\", ...): the reply code must be a number or a variable",
+        ),
+        (
+            "loadmodule \"sl.so\"\n",
+            "loadmodule \"sl.so\"\nmodparam(\"sl\", \"default_code\", 42)\n",
+            "modparam(\"sl\", \"default_code\", 42): reply code 42 is outside 100..699",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        let cfg = base.replacen(from, to, 1);
+        assert_ne!(cfg, base);
+        let (ok, log) = start_expecting_refusal(&cfg);
+        assert!(!ok, "kamailio started with `{to}`");
+        assert!(log.contains(expect), "no `{expect}` in the log:\n{log}");
+    }
+}

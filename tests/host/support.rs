@@ -1,0 +1,271 @@
+//! Starting and stopping real Kamailio processes for the host tests, on 127.0.0.1 only.
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const NATIVE_MODULES: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules";
+
+/// Which sl.so a Kamailio loads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sl {
+    Ours,
+    Native,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A folder holding our freshly built library as `sl.so` (the test binary sits in
+/// `<target>/debug/deps`, the library in `<target>/debug`).
+pub fn our_module_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let lib = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/debug")
+        .join("libsl_rs.so");
+    assert!(
+        lib.exists(),
+        "{} is missing: run `make test-host`",
+        lib.display()
+    );
+    let dir = scratch("module");
+    std::fs::copy(&lib, dir.join("sl.so")).expect("copy module");
+    dir
+}
+
+/// A new empty folder under the target dir.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// A port free for both UDP and TCP on 127.0.0.1.
+pub fn free_port() -> u16 {
+    loop {
+        let u = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        let port = u.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A running Kamailio, stopped (SIGTERM, then SIGKILL) when dropped.
+pub struct Kamailio {
+    child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+    pub sl: Sl,
+}
+
+impl Kamailio {
+    /// Starts `cfg` with the given sl and `children` workers, and waits until it answers.
+    pub fn start(cfg: &Path, sl: Sl, children: u32) -> Kamailio {
+        Kamailio::start_at(cfg, sl, children, free_port())
+    }
+
+    /// Like `start`, on a given port.
+    pub fn start_at(cfg: &Path, sl: Sl, children: u32, port: u16) -> Kamailio {
+        let run = scratch("run");
+        let log = run.join("kamailio.log");
+        let child = spawn(
+            cfg,
+            sl,
+            &run,
+            &log,
+            &[
+                ("SIP_PORT", port.to_string()),
+                ("CHILDREN", children.to_string()),
+            ],
+        );
+        let k = Kamailio {
+            child,
+            port,
+            log,
+            sl,
+        };
+        k.wait_ready();
+        k
+    }
+
+    fn wait_ready(&self) {
+        let sock = udp_client();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut n = 0;
+        while Instant::now() < deadline {
+            n += 1;
+            let probe = format!(
+                "OPTIONS sip:ready@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{};branch=z9hG4bKready{n};rport\r\n\
+                 From: <sip:t@127.0.0.1>;tag=r\r\nTo: <sip:ready@127.0.0.1>\r\nCall-ID: ready-{n}\r\nCSeq: 1 OPTIONS\r\n\r\n",
+                sock.local_addr().unwrap().port()
+            );
+            sock.send_to(probe.as_bytes(), ("127.0.0.1", self.port))
+                .unwrap();
+            let mut buf = [0u8; 4096];
+            if sock.recv_from(&mut buf).is_ok() {
+                return;
+            }
+        }
+        panic!(
+            "kamailio ({:?}) did not answer within 15 s; log:\n{}",
+            self.sl,
+            self.log_text()
+        );
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the main process still runs (a dead worker makes it shut down).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends one request over UDP from `sock` and returns the reply.
+    pub fn udp(&self, sock: &UdpSocket, msg: &str) -> Option<String> {
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", self.port))
+            .unwrap();
+        let mut buf = vec![0u8; 65536];
+        let (n, _) = sock.recv_from(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+
+    /// Sends one request over a new TCP connection and returns the reply.
+    pub fn tcp(&self, msg: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        s.write_all(msg.as_bytes()).ok()?;
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // A reply ends with its empty line (our replies carry no body here).
+        while !out.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+        (!out.is_empty()).then(|| String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        // SAFETY-free: plain kill(2) on the pid we spawned.
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(cfg: &Path, sl: Sl, run: &Path, log: &Path, defs: &[(&str, String)]) -> Child {
+    let mpath = match sl {
+        Sl::Ours => format!("{}:{NATIVE_MODULES}", our_module_dir().display()),
+        Sl::Native => NATIVE_MODULES.to_string(),
+    };
+    let mut cmd = Command::new("kamailio");
+    cmd.args(["-DD", "-E", "-f"])
+        .arg(cfg)
+        .arg("-L")
+        .arg(mpath)
+        .arg("-Y")
+        .arg(run)
+        .arg("-P")
+        .arg(run.join("kamailio.pid"));
+    for (k, v) in defs {
+        cmd.arg("-A").arg(format!("{k}={v}"));
+    }
+    let out = std::fs::File::create(log).expect("log file");
+    cmd.stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out);
+    cmd.spawn().expect("kamailio is installed (make deps)")
+}
+
+/// Runs Kamailio on a config expected to be refused; returns (exit success, log).
+pub fn start_expecting_refusal(cfg_text: &str) -> (bool, String) {
+    let dir = scratch("refuse");
+    let cfg = dir.join("k.cfg");
+    std::fs::write(&cfg, cfg_text).unwrap();
+    let log = dir.join("log");
+    let mut child = spawn(
+        &cfg,
+        Sl::Ours,
+        &dir,
+        &log,
+        &[
+            ("SIP_PORT", free_port().to_string()),
+            ("CHILDREN", "1".into()),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Ok(Some(s)) = child.try_wait() {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (
+        status.is_some_and(|s| s.success()),
+        std::fs::read_to_string(&log).unwrap_or_default(),
+    )
+}
+
+pub fn udp_client() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    s
+}
+
+pub fn test_cfg() -> PathBuf {
+    root().join("tests/host/test.cfg")
+}
+
+pub fn sipp_scenario(name: &str) -> PathBuf {
+    root().join("examples/sipp").join(name)
+}
+
+/// Masks the 32-hex-digit signature of every `tag=<sig>.<suffix>` (it depends on the
+/// server's listening port); the per-request suffix stays and must match.
+pub fn mask_signature(reply: &str) -> String {
+    let mut out = String::with_capacity(reply.len());
+    let mut rest = reply;
+    while let Some(i) = rest.find("tag=") {
+        let (head, tail) = rest.split_at(i + 4);
+        out.push_str(head);
+        let sig = tail
+            .get(..33)
+            .filter(|s| s.as_bytes()[32] == b'.' && s[..32].bytes().all(|b| b.is_ascii_hexdigit()));
+        if sig.is_some() {
+            out.push_str("<SIG>");
+            rest = &tail[32..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
