@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use super::shim::*;
-use crate::module::{Host, Module};
+use crate::module::{Host, Module, SendFailed};
 use crate::reply::Lump;
 
 /// Logs one line through the host's `LM_*` macros.
@@ -213,13 +213,13 @@ impl Host for Msg {
         (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
     }
 
-    fn send(&mut self, reply: &[u8]) -> Result<(), ()> {
+    fn send(&mut self, reply: &[u8]) -> Result<(), SendFailed> {
         // SAFETY: valid message; `reply` is valid for its length during the call.
         let r = unsafe { sl_shim_send_reply(self.raw(), reply.as_ptr().cast(), reply.len()) };
         if r == 0 {
             Ok(())
         } else {
-            Err(())
+            Err(SendFailed)
         }
     }
 

@@ -31,10 +31,14 @@ pub trait Host {
     /// `Server:` header line the core adds to local replies, if enabled.
     fn server_header(&self) -> Option<&[u8]>;
     /// Sends the reply statelessly to where the request's top Via says.
-    fn send(&mut self, reply: &[u8]) -> Result<(), ()>;
+    fn send(&mut self, reply: &[u8]) -> Result<(), SendFailed>;
     /// Kamailio's raw ticks.
     fn ticks(&self) -> u32;
 }
+
+/// The host could not send a reply (it logs why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendFailed;
 
 /// Why a reply was not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +107,7 @@ impl Module {
             }
             len
         };
-        host.send(&buf[..len]).map_err(|()| ReplyError::Send)?;
+        host.send(&buf[..len]).map_err(|SendFailed| ReplyError::Send)?;
         Ok(Sent { code, len })
     }
 

@@ -53,9 +53,9 @@ impl Host for FakeHost {
     fn server_header(&self) -> Option<&[u8]> {
         Some(b"Server: fake")
     }
-    fn send(&mut self, reply: &[u8]) -> Result<(), ()> {
+    fn send(&mut self, reply: &[u8]) -> Result<(), SendFailed> {
         if self.fail_send {
-            return Err(());
+            return Err(SendFailed);
         }
         self.sent.push(reply.to_vec());
         Ok(())

@@ -58,7 +58,7 @@ fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
         ]);
     }
     let [mut a, mut b, mut c, mut d] = *state;
-    for i in 0..64 {
+    for (i, &shift) in S.iter().enumerate() {
         let (f, g) = match i / 16 {
             0 => ((b & c) | (!b & d), i),
             1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
@@ -72,7 +72,7 @@ fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
             a.wrapping_add(f)
                 .wrapping_add(k(i))
                 .wrapping_add(m[g])
-                .rotate_left(S[i]),
+                .rotate_left(shift),
         );
         a = t;
     }
