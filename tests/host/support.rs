@@ -160,7 +160,7 @@ impl Kamailio {
 
 impl Drop for Kamailio {
     fn drop(&mut self) {
-        // SAFETY-free: plain kill(2) on the pid we spawned.
+        // Only the process this guard started (and, through it, its workers) is signalled.
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
