@@ -107,7 +107,8 @@ impl Module {
             }
             len
         };
-        host.send(&buf[..len]).map_err(|SendFailed| ReplyError::Send)?;
+        host.send(&buf[..len])
+            .map_err(|SendFailed| ReplyError::Send)?;
         Ok(Sent { code, len })
     }
 
