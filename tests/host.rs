@@ -259,6 +259,15 @@ fn malformed_input_and_a_forced_panic_leave_every_worker_alive() {
         answered_after_panic += usize::from(r.starts_with("SIP/2.0 500 Fallback\r\n"));
     }
     assert_eq!(answered_after_panic, 8);
+    // A variable that evaluates to a bad code at run time: logged, -1, no malformed reply.
+    let bad = panic
+        .replace(
+            "X-Code: 500\r\nX-Reason: sl-rs-panic",
+            "X-Code: 800\r\nX-Reason: Too High",
+        )
+        .replace("z9hG4bKpanic", "z9hG4bKbad");
+    let r = k.udp(&sock, &bad).expect("the script's fallback reply");
+    assert!(r.starts_with("SIP/2.0 500 Fallback\r\n"), "{r}");
     let ok = format!("OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKafter;rport\r\n{HDRS}\r\n");
     let reply = k.udp(&sock, &ok).expect("normal request answered");
     assert!(reply.starts_with("SIP/2.0 404 Not Here\r\n"), "{reply}");
