@@ -154,11 +154,6 @@ impl<'a> Request<'a> {
         })
     }
 
-    /// The whole message buffer.
-    pub fn buf(&self) -> &'a [u8] {
-        self.buf
-    }
-
     /// The bytes of a range of the message.
     pub fn slice(&self, r: &Range<usize>) -> &'a [u8] {
         &self.buf[r.clone()]
