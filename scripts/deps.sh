@@ -3,13 +3,16 @@
 set -euo pipefail
 need=()
 command -v kamailio >/dev/null || need+=(kamailio)
+# app_lua: the KEMI tests route in Lua.
+[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/app_lua.so ] || need+=(kamailio-lua-modules)
+command -v curl >/dev/null || need+=(curl)
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v cc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v dpkg-source >/dev/null || need+=(dpkg-dev)
 command -v python3 >/dev/null || need+=(python3)
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || need+=(libclang-dev)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] && sudo= || sudo=sudo
   echo "deps: installing ${need[*]}"
