@@ -24,6 +24,21 @@
 #include "core/data_lump_rpl.h"
 #include "core/parser/msg_parser.h"
 #include "core/ver_defs.h"
+#include "core/action.h"
+#include "core/counters.h"
+#include "core/data_lump.h"
+#include "core/dset.h"
+#include "core/events.h"
+#include "core/kemi.h"
+#include "core/onsend.h"
+#include "core/route.h"
+#include "core/rpc.h"
+#include "core/pvar.h"
+#include "core/mem/mem.h"
+
+/* The host's own API structs, so other modules see the layout they were built with. */
+#include "modules/sl/sl.h"
+#include "modules/tm/tm_load.h"
 
 #include "sl_shim.h"
 
@@ -34,21 +49,52 @@ const char sl_shim_module_flags[] = SER_COMPILE_FLAGS;
 
 static int default_code = 500;
 static str default_reason = STR_STATIC_INIT("Internal Server Error");
+static int bind_tm = 1;
+static int rich_redirect = 0;
+static str event_callback_fl_ack = STR_NULL;
+static str event_callback_lres_sent = STR_NULL;
+
+static int bind_sl(sl_api_t *api);
 
 cmd_export_t sl_shim_cmds[] = {
 	{"sl_send_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_send_reply, 0,
 		REQUEST_ROUTE},
 	{"sl_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_reply, 0,
 		REQUEST_ROUTE},
+	{"send_reply", (cmd_function)sl_rs_w_send_reply, 2, sl_rs_fixup_send_reply, 0,
+		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
+	{"send_reply_mode", (cmd_function)sl_rs_w_send_reply_mode, 3, sl_rs_fixup_send_reply_mode,
+		0, REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
 	{"sl_reply_error", (cmd_function)sl_rs_w_sl_reply_error, 0, 0, 0, REQUEST_ROUTE},
+	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply0, 0, 0, 0, ONREPLY_ROUTE},
+	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply1, 1,
+		sl_rs_fixup_sl_forward_reply, 0, ONREPLY_ROUTE},
+	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply2, 2,
+		sl_rs_fixup_sl_forward_reply, 0, ONREPLY_ROUTE},
+	{"bind_sl", (cmd_function)bind_sl, 0, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };
 
 param_export_t sl_shim_params[] = {
 	{"default_code", PARAM_INT, &default_code},
 	{"default_reason", PARAM_STR, &default_reason},
+	{"bind_tm", PARAM_INT, &bind_tm},
+	{"rich_redirect", PARAM_INT, &rich_redirect},
+	{"event_callback_fl_ack", PARAM_STR, &event_callback_fl_ack},
+	{"event_callback_lres_sent", PARAM_STR, &event_callback_lres_sent},
 	{0, 0, 0}
 };
+
+int sl_shim_param_bind_tm(void) { return bind_tm; }
+
+int sl_shim_param_rich_redirect(void) { return rich_redirect; }
+
+const char *sl_shim_param_event_callback(int which, size_t *len)
+{
+	str *p = which == SL_SHIM_EVCB_FL_ACK ? &event_callback_fl_ack : &event_callback_lres_sent;
+	*len = p->len > 0 ? (size_t)p->len : 0;
+	return p->s;
+}
 
 int sl_shim_param_default_code(void) { return default_code; }
 
@@ -126,10 +172,156 @@ const char *sl_shim_server_hdr(size_t *len)
 	return server_hdr.s;
 }
 
-int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len)
+/* ---- SLCB_* callbacks registered by other modules through bind_sl: a per-process list in pkg
+ * memory, as native keeps it (modules register in mod_init, before the fork) ---- */
+static sl_cbelem_t *sl_callbacks;
+static unsigned int sl_callback_types;
+static str empty_reason = STR_NULL;
+
+static int register_callback(sl_cbelem_t *cbe)
+{
+	sl_cbelem_t *p;
+
+	if (cbe == NULL || cbe->cbf == NULL) {
+		LM_ERR("sl-rs: register_cb: invalid callback\n");
+		return -1;
+	}
+	p = (sl_cbelem_t *)pkg_malloc(sizeof(*p));
+	if (p == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(p, cbe, sizeof(*p));
+	p->next = sl_callbacks;
+	sl_callbacks = p;
+	sl_callback_types |= cbe->type;
+	return 0;
+}
+
+static void run_callbacks(unsigned int type, struct sip_msg *req, int code, str *reason,
+		str *reply, struct dest_info *dst)
+{
+	sl_cbp_t param;
+	sl_cbelem_t *p;
+
+	if (!(sl_callback_types & type))
+		return;
+	memset(&param, 0, sizeof(param));
+	param.type = type;
+	param.req = req;
+	param.code = code;
+	param.reason = reason ? reason : &empty_reason;
+	param.reply = reply;
+	param.dst = dst;
+	for (p = sl_callbacks; p; p = p->next) {
+		if (p->type & type) {
+			param.cbp = p->cbp;
+			p->cbf(&param);
+		}
+	}
+}
+
+void sl_shim_destroy_callbacks(void)
+{
+	sl_cbelem_t *p;
+
+	while ((p = sl_callbacks) != NULL) {
+		sl_callbacks = p->next;
+		pkg_free(p);
+	}
+	sl_callback_types = 0;
+}
+
+/* ---- event routes and their KEMI callbacks ---- */
+static int evrt_local_response = -1;
+static int evrt_filtered_ack = -1;
+
+static int lookup_event_route(char *name)
+{
+	int rt = route_lookup(&event_rt, name);
+	return (rt >= 0 && event_rt.rlist[rt] != NULL) ? rt : -1;
+}
+
+void sl_shim_lookup_event_routes(void)
+{
+	evrt_filtered_ack = lookup_event_route("sl:filtered-ack");
+	evrt_local_response = lookup_event_route("sl:local-response");
+}
+
+/* The KEMI callback named by an event_callback_* parameter; none when it is not set. */
+static void run_kemi_event(struct sip_msg *msg, str *callback, char *event)
+{
+	sr_kemi_eng_t *keng = sr_kemi_eng_get();
+	run_act_ctx_t ctx;
+	run_act_ctx_t *bctx;
+	str evname;
+
+	if (keng == NULL || callback->len <= 0)
+		return;
+	evname.s = event;
+	evname.len = strlen(event);
+	init_run_actions_ctx(&ctx);
+	bctx = sr_kemi_act_ctx_get();
+	sr_kemi_act_ctx_set(&ctx);
+	(void)sr_kemi_route(keng, msg, EVENT_ROUTE, callback, &evname);
+	sr_kemi_act_ctx_set(bctx);
+}
+
+/* After a local reply went out: the SREV_SIP_REPLY_OUT core event (siptrace, sipdump...) and
+ * event_route[sl:local-response] (or its KEMI callback), over the parsed reply with $snd set. */
+static void local_response_sent(struct sip_msg *req, str *buf, int code, struct dest_info *dst)
+{
+	struct sip_msg pmsg;
+	struct onsend_info onsnd;
+	struct run_act_ctx ctx;
+	sr_event_param_t evp;
+	int backup_rt;
+	int kemi = sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0;
+	int srev = IS_SIP(req) && sr_event_enabled(SREV_SIP_REPLY_OUT);
+
+	if (evrt_local_response < 0 && !kemi && !srev)
+		return;
+	if (build_sip_msg_from_buf(&pmsg, buf->s, buf->len, inc_msg_no()) != 0) {
+		LM_ERR("sl-rs: cannot parse the local reply for sl:local-response\n");
+		return;
+	}
+	if (srev) {
+		memset(&evp, 0, sizeof(evp));
+		evp.obuf = *buf;
+		evp.rcv = &req->rcv;
+		evp.dst = dst;
+		evp.req = req;
+		evp.rpl = &pmsg;
+		evp.rplcode = code;
+		evp.mode = 1;
+		sr_event_exec(SREV_SIP_REPLY_OUT, &evp);
+	}
+	if (evrt_local_response >= 0 || kemi) {
+		onsnd.to = &dst->to;
+		onsnd.send_sock = dst->send_sock;
+		onsnd.buf = buf->s;
+		onsnd.len = buf->len;
+		p_onsend = &onsnd;
+		backup_rt = get_route_type();
+		set_route_type(LOCAL_ROUTE);
+		init_run_actions_ctx(&ctx);
+		if (evrt_local_response >= 0)
+			run_top_route(event_rt.rlist[evrt_local_response], &pmsg, &ctx);
+		else
+			run_kemi_event(req, &event_callback_lres_sent, "sl:local-response");
+		set_route_type(backup_rt);
+		p_onsend = NULL;
+	}
+	free_sip_msg(&pmsg);
+}
+
+int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int code,
+		const char *reason, size_t rlen)
 {
 	struct dest_info dst;
 	int backup_mhomed, ret;
+	str reply = {(char *)buf, (int)len};
+	str text = {(char *)reason, (int)rlen};
 
 	if (!msg->via1)
 		return -1;
@@ -143,6 +335,7 @@ int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len)
 	} else {
 		update_sock_struct_from_ip(&dst.to, msg);
 	}
+	run_callbacks(SLCB_REPLY_READY, msg, code, &text, &reply, &dst);
 	/* replies leave from where the request came in (no mhomed): good for NATs */
 	backup_mhomed = mhomed;
 	mhomed = 0;
@@ -153,10 +346,146 @@ int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len)
 	dst.comp = msg->via1->comp_no;
 #endif
 	dst.send_flags = msg->rpl_send_flags;
-	ret = msg_send_buffer(&dst, (char *)buf, (int)len,
-			sip_check_fline((char *)buf, (unsigned int)len) == 0 ? 0 : 1);
+	ret = msg_send_buffer(&dst, reply.s, reply.len,
+			sip_check_fline(reply.s, (unsigned int)reply.len) == 0 ? 0 : 1);
 	mhomed = backup_mhomed;
+	local_response_sent(msg, &reply, code, &dst);
 	return ret < 0 ? -1 : 0;
+}
+
+void sl_shim_ack_filtered(struct sip_msg *msg)
+{
+	run_callbacks(SLCB_ACK_FILTERED, msg, 0, NULL, NULL, NULL);
+	if (evrt_filtered_ack >= 0)
+		run_top_route(event_rt.rlist[evrt_filtered_ack], msg, 0);
+	else
+		run_kemi_event(msg, &event_callback_fl_ack, "sl:filtered-ack");
+}
+
+void sl_shim_add_redirect_contacts(struct sip_msg *msg)
+{
+	int len = 0;
+	char *dset = print_dset(msg, &len, rich_redirect);
+
+	if (dset && add_lump_rpl(msg, dset, len, LUMP_RPL_HDR) == NULL)
+		LM_ERR("sl-rs: cannot add the redirect Contacts to the reply\n");
+}
+
+void sl_shim_set_reply_flags(struct sip_msg *msg, int no_connect, int close)
+{
+	if (no_connect)
+		msg->rpl_send_flags.f |= SND_F_FORCE_CON_REUSE;
+	if (close)
+		msg->rpl_send_flags.f |= SND_F_CON_CLOSE;
+}
+
+/* ---- tm, when loaded and bind_tm is set ---- */
+static struct tm_binds tmb;
+
+int sl_shim_tm_bind(void)
+{
+	if (!bind_tm)
+		return 0;
+	if (tmb.t_gett != NULL)
+		return 1;
+	if (find_module_by_name("tm") == NULL) /* no tm: no warning either */
+		return 0;
+	if (load_tm_api(&tmb) == -1) {
+		memset(&tmb, 0, sizeof(tmb));
+		return 0;
+	}
+	return 1;
+}
+
+int sl_shim_tm_in_transaction(void)
+{
+	struct cell *t;
+
+	if (!bind_tm || tmb.t_gett == NULL)
+		return 0;
+	t = tmb.t_gett();
+	return t != NULL && t != T_UNDEFINED;
+}
+
+int sl_shim_tm_reply(struct sip_msg *msg, int code, const char *reason, size_t len)
+{
+	char *r;
+	int ret;
+
+	r = (char *)pkg_malloc(len + 1); /* t_reply takes a NUL-terminated reason */
+	if (r == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(r, reason, len);
+	r[len] = '\0';
+	ret = tmb.t_reply(msg, code, r);
+	pkg_free(r);
+	return ret < 0 ? -1 : 0;
+}
+
+int sl_shim_tm_totag(struct sip_msg *msg, const char **s, size_t *len)
+{
+	str tag = STR_NULL;
+
+	if (tmb.t_get_reply_totag == NULL || tmb.t_get_reply_totag(msg, &tag) < 0 || !tag.s)
+		return -1;
+	*s = tag.s;
+	*len = tag.len > 0 ? (size_t)tag.len : 0;
+	return 0;
+}
+
+/* ---- sl_forward_reply ---- */
+const char *sl_shim_reply_status(struct sip_msg *msg)
+{
+	if (msg->first_line.type != SIP_REPLY || msg->first_line.u.reply.status.len != 3)
+		return NULL;
+	return msg->first_line.u.reply.status.s;
+}
+
+int sl_shim_forward_reply(struct sip_msg *msg, const char *code, const char *reason,
+		size_t rlen)
+{
+	char old[3];
+	unsigned int oldcode = msg->first_line.u.reply.statuscode;
+	char *status = msg->first_line.u.reply.status.s;
+	struct lump *ldel = NULL;
+	char *rbuf;
+	int ret = -1;
+
+	memcpy(old, status, 3);
+	if (code) {
+		/* the new code goes into the buffer in place, and back after forwarding */
+		memcpy(status, code, 3);
+		msg->first_line.u.reply.statuscode =
+				(code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+	}
+	if (rlen > 0) {
+		ldel = del_lump(msg, msg->first_line.u.reply.reason.s - msg->buf,
+				msg->first_line.u.reply.reason.len, 0);
+		if (ldel == NULL) {
+			LM_ERR("sl-rs: sl_forward_reply: cannot replace the reason\n");
+			goto restore;
+		}
+		rbuf = (char *)pkg_malloc(rlen);
+		if (rbuf == NULL) {
+			PKG_MEM_ERROR;
+			goto restore;
+		}
+		memcpy(rbuf, reason, rlen);
+		if (insert_new_lump_after(ldel, rbuf, (int)rlen, 0) == NULL) {
+			LM_ERR("sl-rs: sl_forward_reply: cannot replace the reason\n");
+			pkg_free(rbuf);
+			goto restore;
+		}
+	}
+	ret = forward_reply_nocb(msg) < 0 ? -1 : 0;
+restore:
+	if (ldel)
+		remove_lump(msg, ldel); /* frees the inserted lump with it */
+	memcpy(status, old, 3);
+	msg->first_line.u.reply.statuscode = oldcode;
+	return ret;
 }
 
 unsigned int sl_shim_ticks(void) { return get_ticks_raw(); }
@@ -223,3 +552,208 @@ int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len)
 	*len = v.len > 0 ? (size_t)v.len : 0;
 	return 0;
 }
+
+int sl_shim_fixup_spve(void **param, int param_no) { return fixup_spve_all(param, param_no); }
+
+int sl_shim_gparam_str_literal(void *gp, const char **s, size_t *len)
+{
+	gparam_t *p = (gparam_t *)gp;
+	if (!p || p->type != GPARAM_TYPE_STR)
+		return 0;
+	*s = p->v.str.s;
+	*len = p->v.str.len > 0 ? (size_t)p->v.str.len : 0;
+	return 1;
+}
+
+int sl_shim_get_spve(struct sip_msg *msg, void *gp, const char **s, size_t *len)
+{
+	str v = STR_NULL;
+	if (fixup_get_svalue(msg, (gparam_t *)gp, &v) < 0 || (v.s == NULL && v.len > 0))
+		return -1;
+	*s = v.s;
+	*len = v.len > 0 ? (size_t)v.len : 0;
+	return 0;
+}
+
+/* ---- statistics: counters of the group "sl", read from the shared block in Rust ---- */
+static counter_val_t stat_value(counter_handle_t h, void *param)
+{
+	(void)h;
+	return (counter_val_t)sl_rs_stat((int)(long)param);
+}
+
+int sl_shim_register_stat(const char *name, int index)
+{
+	counter_handle_t h;
+	return counter_register(&h, "sl", name, 0, stat_value, (void *)(long)index,
+				   "sl-rs reply statistic", 0) < 0 ? -1 : 0;
+}
+
+static const char *rpc_stats_doc[2] = {"Print reply statistics.", 0};
+
+static void rpc_stats(rpc_t *rpc, void *c)
+{
+	void *st;
+	const char *name;
+	int value, i;
+
+	if (rpc->add(c, "{", &st) < 0)
+		return;
+	for (i = 0; sl_rs_rpc_field(i, &name, &value) == 0; i++)
+		rpc->struct_add(st, "d", name, value);
+}
+
+rpc_export_t sl_shim_rpc[] = {
+	{"sl.stats", rpc_stats, rpc_stats_doc, 0},
+	{0, 0, 0, 0}
+};
+
+/* ---- $ltt(x|s|t) ---- */
+static int pv_get_ltt(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
+{
+	const char *s;
+	size_t len;
+	str tag;
+
+	if (msg == NULL || param == NULL
+			|| sl_rs_reply_totag(msg, param->pvn.u.isname.name.n, &s, &len) < 0)
+		return pv_get_null(msg, param, res);
+	tag.s = (char *)s;
+	tag.len = (int)len;
+	return pv_get_strval(msg, param, res, &tag);
+}
+
+static int pv_parse_ltt_name(pv_spec_p sp, str *in)
+{
+	int key;
+
+	if (sp == NULL || in == NULL || in->len <= 0)
+		return -1;
+	key = sl_rs_ltt_key(in->s, (size_t)in->len);
+	if (key < 0)
+		return -1;
+	sp->pvp.pvn.type = PV_NAME_INTSTR;
+	sp->pvp.pvn.u.isname.type = 0;
+	sp->pvp.pvn.u.isname.name.n = key;
+	return 0;
+}
+
+pv_export_t sl_shim_pvs[] = {
+	{{"ltt", sizeof("ltt") - 1}, PVT_OTHER, pv_get_ltt, 0, pv_parse_ltt_name, 0, 0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
+};
+
+/* ---- the bind_sl API: the host's sl_api_t, over the Rust functions ---- */
+static int api_zreply(struct sip_msg *msg, int code, char *reason)
+{
+	return sl_rs_api_reply(msg, code, reason, reason ? strlen(reason) : 0, NULL, 0);
+}
+
+static int api_sreply(struct sip_msg *msg, int code, str *reason)
+{
+	return sl_rs_api_reply(msg, code, reason ? reason->s : NULL,
+			reason && reason->len > 0 ? (size_t)reason->len : 0, NULL, 0);
+}
+
+static int api_dreply(struct sip_msg *msg, int code, str *reason, str *tag)
+{
+	int has_tag = tag && tag->s;
+	return sl_rs_api_reply(msg, code, reason ? reason->s : NULL,
+			reason && reason->len > 0 ? (size_t)reason->len : 0, has_tag ? tag->s : NULL,
+			has_tag && tag->len > 0 ? (size_t)tag->len : 0);
+}
+
+static int api_freply(struct sip_msg *msg, int code, str *reason)
+{
+	return sl_rs_api_send_reply(msg, code, reason ? reason->s : NULL,
+			reason && reason->len > 0 ? (size_t)reason->len : 0, 0);
+}
+
+static int api_get_reply_totag(struct sip_msg *msg, str *tag)
+{
+	const char *s;
+	size_t len;
+
+	if (msg == NULL || tag == NULL || sl_rs_reply_totag(msg, SL_SHIM_TOTAG_AUTO, &s, &len) < 0)
+		return -1;
+	tag->s = (char *)s;
+	tag->len = (int)len;
+	return 1;
+}
+
+static int bind_sl(sl_api_t *api)
+{
+	if (!api) {
+		LM_ERR("sl-rs: bind_sl: no API structure given\n");
+		return -1;
+	}
+	api->zreply = api_zreply;
+	api->sreply = api_sreply;
+	api->dreply = api_dreply;
+	api->freply = api_freply;
+	api->get_reply_totag = api_get_reply_totag;
+	api->register_cb = register_callback;
+	return 0;
+}
+
+/* ---- KEMI: KSR.sl.* ---- */
+static int ki_send_reply(sip_msg_t *msg, int code, str *reason)
+{
+	return api_freply(msg, code, reason);
+}
+
+static int ki_send_reply_mode(sip_msg_t *msg, int code, str *reason, int mode)
+{
+	return sl_rs_api_send_reply(msg, code, reason ? reason->s : NULL,
+			reason && reason->len > 0 ? (size_t)reason->len : 0, mode);
+}
+
+static int ki_sl_reply_error(sip_msg_t *msg)
+{
+	return sl_rs_w_sl_reply_error(msg, NULL, NULL);
+}
+
+static int ki_sl_forward_reply(sip_msg_t *msg, str *code, str *reason)
+{
+	return sl_rs_forward_reply(msg, code ? code->s : NULL,
+			code && code->len > 0 ? (size_t)code->len : 0, reason ? reason->s : NULL,
+			reason && reason->len > 0 ? (size_t)reason->len : 0);
+}
+
+static sr_kemi_xval_t ltt_xval;
+
+static sr_kemi_xval_t *ki_get_reply_totag(sip_msg_t *msg)
+{
+	const char *s;
+	size_t len;
+
+	memset(&ltt_xval, 0, sizeof(ltt_xval));
+	if (sl_rs_reply_totag(msg, SL_SHIM_TOTAG_AUTO, &s, &len) < 0) {
+		sr_kemi_xval_null(&ltt_xval, SR_KEMI_XVAL_NULL_NONE);
+		return &ltt_xval;
+	}
+	ltt_xval.vtype = SR_KEMIP_STR;
+	ltt_xval.v.s.s = (char *)s;
+	ltt_xval.v.s.len = (int)len;
+	return &ltt_xval;
+}
+
+/* clang-format off */
+static sr_kemi_t sl_kemi_exports[] = {
+	{ str_init("sl"), str_init("sl_send_reply"), SR_KEMIP_INT, api_sreply,
+		{ SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("sl"), str_init("send_reply"), SR_KEMIP_INT, ki_send_reply,
+		{ SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("sl"), str_init("send_reply_mode"), SR_KEMIP_INT, ki_send_reply_mode,
+		{ SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("sl"), str_init("sl_reply_error"), SR_KEMIP_INT, ki_sl_reply_error,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("sl"), str_init("sl_forward_reply"), SR_KEMIP_INT, ki_sl_forward_reply,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("sl"), str_init("get_reply_totag"), SR_KEMIP_XVAL, ki_get_reply_totag,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int sl_shim_kemi_register(void) { return sr_kemi_modules_add(sl_kemi_exports); }

@@ -18,6 +18,12 @@ struct sip_msg;
 /* Log levels for sl_shim_log (mapped to LM_ERR / LM_WARN / LM_INFO / LM_DBG). */
 enum sl_shim_level { SL_SHIM_ERR = 0, SL_SHIM_WARN = 1, SL_SHIM_INFO = 2, SL_SHIM_DBG = 3 };
 
+/* Which event_callback_* parameter. */
+enum sl_shim_evcb { SL_SHIM_EVCB_FL_ACK = 0, SL_SHIM_EVCB_LRES_SENT = 1 };
+
+/* Which local To-tag ($ltt keys x, s, t). */
+enum sl_shim_totag { SL_SHIM_TOTAG_AUTO = 0, SL_SHIM_TOTAG_STATELESS = 1, SL_SHIM_TOTAG_TM = 2 };
+
 /* What a reply lump is. */
 enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
 
@@ -36,8 +42,28 @@ const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 /* The core's Server header line (no CRLF), or NULL when server_signature is off. */
 const char *sl_shim_server_hdr(size_t *len);
 /* Sends a reply to where the request's top Via says (or its source, per reply_to_via), over
- * the socket and connection the request came in on, as the native sl does. 0 ok, -1 error. */
-int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len);
+ * the socket and connection the request came in on, as the native sl does, running the
+ * SLCB_REPLY_READY callbacks before and the sl:local-response event after. 0 ok, -1 error. */
+int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int code,
+		const char *reason, size_t rlen);
+/* An ACK was absorbed: SLCB_ACK_FILTERED callbacks, then event_route[sl:filtered-ack]. */
+void sl_shim_ack_filtered(struct sip_msg *msg);
+/* Queues the destination set as Contact headers (per rich_redirect) for a 3xx reply. */
+void sl_shim_add_redirect_contacts(struct sip_msg *msg);
+/* send_reply_mode: reuse the connection only / close it after sending. */
+void sl_shim_set_reply_flags(struct sip_msg *msg, int no_connect, int close);
+/* tm: bind when bind_tm is set and tm is loaded (1 bound, 0 not); is there a transaction;
+ * reply through it (0 ok, -1 error); its To-tag (0 ok, -1 none). */
+int sl_shim_tm_bind(void);
+int sl_shim_tm_in_transaction(void);
+int sl_shim_tm_reply(struct sip_msg *msg, int code, const char *reason, size_t len);
+int sl_shim_tm_totag(struct sip_msg *msg, const char **s, size_t *len);
+/* The 3 status digits of a received reply, NULL when msg is not a reply. */
+const char *sl_shim_reply_status(struct sip_msg *msg);
+/* Forwards a received reply statelessly, with the 3-digit code (or NULL) and the reason
+ * (rlen 0: keep) replaced for the send only. 0 ok, -1 error. */
+int sl_shim_forward_reply(struct sip_msg *msg, const char *code, const char *reason,
+		size_t rlen);
 
 unsigned int sl_shim_ticks(void);
 unsigned int sl_shim_s_to_ticks(unsigned int seconds);
@@ -45,6 +71,12 @@ int sl_shim_prev_ser_error(void);
 void *sl_shim_shm_malloc(size_t size);
 void sl_shim_shm_free(void *p);
 int sl_shim_register_ack_filter(void);
+void sl_shim_lookup_event_routes(void);
+void sl_shim_destroy_callbacks(void);
+int sl_shim_kemi_register(void);
+/* Registers statistic `name` (a string that lives forever) of group "sl", read through
+ * sl_rs_stat(index). 0 ok, -1 error. */
+int sl_shim_register_stat(const char *name, int index);
 /* Address and port text of the first listening socket; 0 ok, -1 when there is none. */
 int sl_shim_first_socket(const char **addr, size_t *alen, const char **port, size_t *plen);
 
@@ -57,10 +89,17 @@ int sl_shim_fparam_str_literal(void *fp, const char **s, size_t *len);
 /* Evaluate a fixed-up parameter for a message: 0 ok, <0 error. */
 int sl_shim_get_int(struct sip_msg *msg, void *fp, int *out);
 int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len);
+/* The same for string-or-variable parameters (gparam_t, fixup_spve_all). */
+int sl_shim_fixup_spve(void **param, int param_no);
+int sl_shim_gparam_str_literal(void *gp, const char **s, size_t *len);
+int sl_shim_get_spve(struct sip_msg *msg, void *gp, const char **s, size_t *len);
 
 /* Module parameters (the host writes them while reading the config). */
 int sl_shim_param_default_code(void);
 const char *sl_shim_param_default_reason(size_t *len);
+int sl_shim_param_bind_tm(void);
+int sl_shim_param_rich_redirect(void);
+const char *sl_shim_param_event_callback(int which, size_t *len);
 
 /* ---- implemented in Rust (src/ffi) ---- */
 int sl_rs_mod_init(void);
@@ -71,5 +110,29 @@ int sl_rs_w_sl_send_reply(struct sip_msg *msg, char *code, char *reason);
 int sl_rs_w_sl_reply_error(struct sip_msg *msg, char *unused1, char *unused2);
 int sl_rs_fixup_sl_send_reply(void **param, int param_no);
 int sl_rs_fixup_sl_reply(void **param, int param_no);
+int sl_rs_w_send_reply(struct sip_msg *msg, char *code, char *reason);
+int sl_rs_w_send_reply_mode(struct sip_msg *msg, char *code, char *reason, char *mode);
+int sl_rs_fixup_send_reply(void **param, int param_no);
+int sl_rs_fixup_send_reply_mode(void **param, int param_no);
+int sl_rs_w_sl_forward_reply0(struct sip_msg *msg, char *unused1, char *unused2);
+int sl_rs_w_sl_forward_reply1(struct sip_msg *msg, char *code, char *unused);
+int sl_rs_w_sl_forward_reply2(struct sip_msg *msg, char *code, char *reason);
+int sl_rs_fixup_sl_forward_reply(void **param, int param_no);
+/* The API and KEMI functions: reason (and tag) are borrowed, not NUL-terminated. */
+int sl_rs_api_reply(struct sip_msg *msg, int code, const char *reason, size_t rlen,
+		const char *tag, size_t tlen);
+int sl_rs_api_send_reply(struct sip_msg *msg, int code, const char *reason, size_t rlen,
+		int mode);
+int sl_rs_forward_reply(struct sip_msg *msg, const char *code, size_t clen, const char *reason,
+		size_t rlen);
+/* The local To-tag of kind `key` (enum sl_shim_totag): 0 and the tag, valid until the next
+ * call in this process, or -1 when there is none. */
+int sl_rs_reply_totag(struct sip_msg *msg, int key, const char **s, size_t *len);
+/* $ltt's key: x, s or t to enum sl_shim_totag; -1 (logged) otherwise. */
+int sl_rs_ltt_key(const char *s, size_t len);
+/* Statistic `index` of the list registered in mod_init. */
+long sl_rs_stat(int index);
+/* Field `index` of sl.stats: 0 with name and value, -1 past the last. */
+int sl_rs_rpc_field(int index, const char **name, int *value);
 
 #endif

@@ -17,6 +17,7 @@ pub mod guard;
 pub mod module;
 pub mod reply;
 pub mod sip;
+pub mod stats;
 
 #[cfg(feature = "kamailio")]
 mod ffi;

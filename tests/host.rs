@@ -3,6 +3,8 @@
 //! builds the module against the host first; compiled only with the `kamailio` feature.
 #![cfg(feature = "kamailio")]
 
+// Shared with the other host test crates; each uses part of it.
+#[allow(dead_code)]
 #[path = "host/support.rs"]
 mod support;
 

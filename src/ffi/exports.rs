@@ -2,7 +2,6 @@
 //! a cdylib exports only Rust `#[no_mangle]` symbols, and symbols of the linked C shim stay
 //! local. The tables and strings they point at are built in C from the host's headers.
 use core::ffi::c_char;
-use core::ptr::null_mut;
 
 use super::entry::{sl_rs_child_init, sl_rs_mod_destroy, sl_rs_mod_init};
 
@@ -23,6 +22,8 @@ extern "C" {
     // Defined in c_shim/sl_shim.c; only their addresses are taken.
     static sl_shim_cmds: [u8; 0];
     static sl_shim_params: [u8; 0];
+    static sl_shim_rpc: [u8; 0];
+    static sl_shim_pvs: [u8; 0];
     static sl_shim_module_version: [c_char; 0];
     static sl_shim_module_flags: [c_char; 0];
 }
@@ -40,8 +41,8 @@ pub static exports: HostTable<module_exports> = HostTable(module_exports {
     dlflags: bindings::DEFAULT_DLFLAGS,
     cmds: (&raw const sl_shim_cmds).cast_mut().cast(),
     params: (&raw const sl_shim_params).cast_mut().cast(),
-    rpc_methods: null_mut(),
-    pv_items: null_mut(),
+    rpc_methods: (&raw const sl_shim_rpc).cast_mut().cast(),
+    pv_items: (&raw const sl_shim_pvs).cast_mut().cast(),
     response_f: None,
     init_mod_f: Some(sl_rs_mod_init),
     init_child_f: Some(sl_rs_child_init),

@@ -1,12 +1,11 @@
 //! Safe wrappers over the host: logging, a borrowed message, the process-wide state.
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::ptr::NonNull;
-use core::sync::atomic::AtomicU32;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use super::shim::*;
-use crate::module::{Host, Module, SendFailed};
+use crate::module::{Host, Module, SendFailed, Shared};
 use crate::reply::Lump;
 
 /// Logs one line through the host's `LM_*` macros.
@@ -52,39 +51,39 @@ pub unsafe fn raw_param(param: *mut *mut c_void) -> String {
 /// (std's `OnceLock` does what `once_cell::sync::OnceCell` did, so no extra crate.)
 pub struct Global {
     pub module: Module,
-    /// The ACK window deadline in shared memory: every worker writes and reads the same one.
-    pub ack_deadline: SharedU32,
+    /// The ACK window and the counters, in shared memory: every worker sees the same ones.
+    pub shared: SharedBlock,
     pub default_code: u16,
     pub default_reason: Box<[u8]>,
 }
 
 pub static GLOBAL: OnceLock<Global> = OnceLock::new();
 
-/// A `u32` in the host's shared memory, allocated before the fork.
+/// The module's [`Shared`] state in the host's shared memory, allocated before the fork.
 ///
 /// # Invariants
-/// `ptr` points at a live, aligned `AtomicU32` in shm until `mod_destroy`.
-pub struct SharedU32 {
-    ptr: NonNull<AtomicU32>,
+/// `ptr` points at a live, aligned, initialised `Shared` in shm until `mod_destroy`.
+pub struct SharedBlock {
+    ptr: NonNull<Shared>,
 }
 
-// SAFETY: the pointee is an atomic in memory shared by the processes; all access is atomic.
-unsafe impl Send for SharedU32 {}
+// SAFETY: the pointee is only atomics, in memory shared by the processes; all access is atomic.
+unsafe impl Send for SharedBlock {}
 // SAFETY: as above.
-unsafe impl Sync for SharedU32 {}
+unsafe impl Sync for SharedBlock {}
 
-impl SharedU32 {
-    pub fn new(initial: u32) -> Option<SharedU32> {
-        // SAFETY: plain allocation; shm_malloc returns memory aligned for any scalar, or NULL.
-        let p =
-            unsafe { sl_shim_shm_malloc(core::mem::size_of::<AtomicU32>()) }.cast::<AtomicU32>();
+impl SharedBlock {
+    pub fn new() -> Option<SharedBlock> {
+        const { assert!(core::mem::align_of::<Shared>() <= 8) };
+        // SAFETY: plain allocation; shm_malloc returns memory aligned to 8 (or more), or NULL.
+        let p = unsafe { sl_shim_shm_malloc(core::mem::size_of::<Shared>()) }.cast::<Shared>();
         let ptr = NonNull::new(p)?;
         // SAFETY: freshly allocated, aligned, large enough; nobody else sees it yet.
-        unsafe { ptr.as_ptr().write(AtomicU32::new(initial)) };
-        Some(SharedU32 { ptr })
+        unsafe { ptr.as_ptr().write(Shared::default()) };
+        Some(SharedBlock { ptr })
     }
 
-    pub fn get(&self) -> &AtomicU32 {
+    pub fn get(&self) -> &Shared {
         // SAFETY: live until `free`, which the host calls only at shutdown (type invariant).
         unsafe { self.ptr.as_ref() }
     }
@@ -124,7 +123,7 @@ impl Msg {
         NonNull::new(msg).map(|msg| Msg { msg })
     }
 
-    fn raw(&self) -> *mut sip_msg {
+    pub fn raw(&self) -> *mut sip_msg {
         self.msg.as_ptr()
     }
 }
@@ -213,18 +212,54 @@ impl Host for Msg {
         (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
     }
 
-    fn send(&mut self, reply: &[u8]) -> Result<(), SendFailed> {
-        // SAFETY: valid message; `reply` is valid for its length during the call.
-        let r = unsafe { sl_shim_send_reply(self.raw(), reply.as_ptr().cast(), reply.len()) };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(SendFailed)
-        }
+    fn add_redirect_contacts(&mut self) {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_add_redirect_contacts(self.raw()) }
+    }
+
+    fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed> {
+        // SAFETY: valid message; `reply` and `reason` are valid for their lengths in the call.
+        let r = unsafe {
+            sl_shim_send_reply(
+                self.raw(),
+                reply.as_ptr().cast(),
+                reply.len(),
+                code.into(),
+                reason.as_ptr().cast(),
+                reason.len(),
+            )
+        };
+        status(r)
+    }
+
+    fn in_transaction(&self) -> bool {
+        // SAFETY: reads tm's current transaction for this process.
+        unsafe { sl_shim_tm_in_transaction() != 0 }
+    }
+
+    fn tm_reply(&mut self, code: u16, reason: &[u8]) -> Result<(), SendFailed> {
+        // SAFETY: valid message; `reason` is valid for its length; the shim copies it.
+        let r = unsafe {
+            sl_shim_tm_reply(
+                self.raw(),
+                code.into(),
+                reason.as_ptr().cast(),
+                reason.len(),
+            )
+        };
+        status(r)
     }
 
     fn ticks(&self) -> u32 {
         // SAFETY: reads the host's tick counter.
         unsafe { sl_shim_ticks() }
+    }
+}
+
+fn status(r: c_int) -> Result<(), SendFailed> {
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(SendFailed)
     }
 }

@@ -2,7 +2,9 @@
 //! - `shim`: declarations of the C shim (`c_shim/sl_shim.h`).
 //! - `host`: safe wrappers over a message and the module's process state.
 //! - `entry`: the `extern "C"` functions the host calls, each behind the panic guard.
+//! - `api`: what other modules, KEMI, `$ltt`, the statistics and RPC call.
 //! - `exports`: the `dlsym` roots (`exports`, `module_version`, `module_flags`).
+mod api;
 mod entry;
 mod exports;
 mod host;

@@ -14,6 +14,11 @@ pub struct sip_msg {
 pub const SL_SHIM_ERR: c_int = 0;
 pub const SL_SHIM_INFO: c_int = 2;
 pub const SL_SHIM_DBG: c_int = 3;
+pub const SL_SHIM_EVCB_FL_ACK: c_int = 0;
+pub const SL_SHIM_EVCB_LRES_SENT: c_int = 1;
+pub const SL_SHIM_TOTAG_AUTO: c_int = 0;
+pub const SL_SHIM_TOTAG_STATELESS: c_int = 1;
+pub const SL_SHIM_TOTAG_TM: c_int = 2;
 pub const SL_SHIM_LUMP_HDR: c_int = 1;
 pub const SL_SHIM_LUMP_BODY: c_int = 2;
 
@@ -33,13 +38,43 @@ extern "C" {
         kind: *mut c_int,
     ) -> *const c_void;
     pub fn sl_shim_server_hdr(len: *mut usize) -> *const c_char;
-    pub fn sl_shim_send_reply(msg: *mut sip_msg, buf: *const c_char, len: usize) -> c_int;
+    pub fn sl_shim_send_reply(
+        msg: *mut sip_msg,
+        buf: *const c_char,
+        len: usize,
+        code: c_int,
+        reason: *const c_char,
+        rlen: usize,
+    ) -> c_int;
+    pub fn sl_shim_ack_filtered(msg: *mut sip_msg);
+    pub fn sl_shim_add_redirect_contacts(msg: *mut sip_msg);
+    pub fn sl_shim_set_reply_flags(msg: *mut sip_msg, no_connect: c_int, close: c_int);
+    pub fn sl_shim_tm_bind() -> c_int;
+    pub fn sl_shim_tm_in_transaction() -> c_int;
+    pub fn sl_shim_tm_reply(
+        msg: *mut sip_msg,
+        code: c_int,
+        reason: *const c_char,
+        len: usize,
+    ) -> c_int;
+    pub fn sl_shim_tm_totag(msg: *mut sip_msg, s: *mut *const c_char, len: *mut usize) -> c_int;
+    pub fn sl_shim_reply_status(msg: *mut sip_msg) -> *const c_char;
+    pub fn sl_shim_forward_reply(
+        msg: *mut sip_msg,
+        code: *const c_char,
+        reason: *const c_char,
+        rlen: usize,
+    ) -> c_int;
     pub fn sl_shim_ticks() -> c_uint;
     pub fn sl_shim_s_to_ticks(seconds: c_uint) -> c_uint;
     pub fn sl_shim_prev_ser_error() -> c_int;
     pub fn sl_shim_shm_malloc(size: usize) -> *mut c_void;
     pub fn sl_shim_shm_free(p: *mut c_void);
     pub fn sl_shim_register_ack_filter() -> c_int;
+    pub fn sl_shim_lookup_event_routes();
+    pub fn sl_shim_destroy_callbacks();
+    pub fn sl_shim_kemi_register() -> c_int;
+    pub fn sl_shim_register_stat(name: *const c_char, index: c_int) -> c_int;
     pub fn sl_shim_first_socket(
         addr: *mut *const c_char,
         alen: *mut usize,
@@ -61,6 +96,21 @@ extern "C" {
         s: *mut *const c_char,
         len: *mut usize,
     ) -> c_int;
+    pub fn sl_shim_fixup_spve(param: *mut *mut c_void, param_no: c_int) -> c_int;
+    pub fn sl_shim_gparam_str_literal(
+        gp: *mut c_void,
+        s: *mut *const c_char,
+        len: *mut usize,
+    ) -> c_int;
+    pub fn sl_shim_get_spve(
+        msg: *mut sip_msg,
+        gp: *mut c_void,
+        s: *mut *const c_char,
+        len: *mut usize,
+    ) -> c_int;
+    pub fn sl_shim_param_bind_tm() -> c_int;
+    pub fn sl_shim_param_rich_redirect() -> c_int;
+    pub fn sl_shim_param_event_callback(which: c_int, len: *mut usize) -> *const c_char;
     pub fn sl_shim_param_default_code() -> c_int;
     pub fn sl_shim_param_default_reason(len: *mut usize) -> *const c_char;
 }

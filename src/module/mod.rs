@@ -1,14 +1,16 @@
 //! What the module does for one request, written against the [`Host`] trait so it can be tested
-//! without Kamailio: answer statelessly, answer an internal error, filter ACKs.
+//! without Kamailio: answer statelessly or through tm, answer an internal error, filter ACKs,
+//! and keep the statistics.
 #![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
-use crate::reply::totag::Signature;
+use crate::reply::totag::{Signature, TOTAG_LEN};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
 use crate::sip::Request;
+use crate::stats::Counters;
 
 /// What the module needs from the host for one request.
 pub trait Host {
@@ -26,14 +28,22 @@ pub trait Host {
     /// Source address as text, written into `buf`.
     fn source_ip<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8];
     fn source_port(&self) -> u16;
+    /// Queues the destination set as Contact headers for a 3xx reply (`rich_redirect` decides
+    /// what they carry).
+    fn add_redirect_contacts(&mut self);
     /// Text the script queued for the reply, in order.
     fn lumps(&self) -> Self::Lumps<'_>;
     /// `Server:` header line the core adds to local replies, if enabled.
     fn server_header(&self) -> Option<&[u8]>;
-    /// Sends the reply statelessly to where the request's top Via says.
-    fn send(&mut self, reply: &[u8]) -> Result<(), SendFailed>;
+    /// Sends the reply statelessly to where the request's top Via says; the host runs its
+    /// reply callbacks and event routes around it.
+    fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed>;
     /// Kamailio's raw ticks.
     fn ticks(&self) -> u32;
+    /// tm is bound and holds a transaction for this request.
+    fn in_transaction(&self) -> bool;
+    /// Replies statefully through tm.
+    fn tm_reply(&mut self, code: u16, reason: &[u8]) -> Result<(), SendFailed>;
 }
 
 /// The host could not send a reply (it logs why).
@@ -48,12 +58,24 @@ pub enum ReplyError {
     NoReply,
     /// The host could not send the reply.
     Send,
+    /// tm could not send the reply.
+    Tm,
 }
 
 impl From<SlError> for ReplyError {
     fn from(e: SlError) -> Self {
         ReplyError::Sl(e)
     }
+}
+
+/// State every worker shares, placed in the host's shared memory before the fork
+/// (`repr(C)`: the host allocates it).
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Until this tick, ACKs are checked for our To-tag.
+    pub ack_deadline: AtomicU32,
+    pub counters: Counters,
 }
 
 /// State fixed at start-up, read-only afterwards.
@@ -71,57 +93,120 @@ pub struct Sent {
     pub len: usize,
 }
 
+/// How a reply went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replied {
+    Stateless(Sent),
+    Transaction,
+}
+
 impl Module {
-    /// `sl_send_reply(code, reason)`: build into `buf` and send. `ack_deadline` is the stamp
-    /// shared by all workers; a reply to an INVITE opens the ACK window.
+    /// `sl_send_reply(code, reason)`: build into `buf` and send statelessly. `tag` replaces
+    /// our To-tag (the API's `dreply`). A reply to an INVITE opens the ACK window.
     pub fn send_reply<H: Host>(
         &self,
         host: &mut H,
-        ack_deadline: &AtomicU32,
+        shared: &Shared,
         buf: &mut [u8],
         code: u16,
         reason: &[u8],
+        tag: Option<&[u8]>,
     ) -> Result<Sent, ReplyError> {
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
+        let r = self.build_and_send(host, shared, buf, code, reason, tag);
+        match r {
+            Ok(_) => shared.counters.reply(code),
+            Err(_) => shared.counters.failure(),
+        }
+        r
+    }
+
+    fn build_and_send<H: Host>(
+        &self,
+        host: &mut H,
+        shared: &Shared,
+        buf: &mut [u8],
+        code: u16,
+        reason: &[u8],
+        tag: Option<&[u8]>,
+    ) -> Result<Sent, ReplyError> {
+        if (300..400).contains(&code) && host.msg().get(..4) != Some(b"ACK ") {
+            host.add_redirect_contacts();
+        }
         let len = {
             let req = Request::parse(host.msg()).map_err(SlError::from)?;
-            let tag = needs_to_tag(&req, code).then(|| self.signature.to_tag(&req));
+            let ours =
+                (tag.is_none() && needs_to_tag(&req, code)).then(|| self.signature.to_tag(&req));
+            let to_tag = match tag {
+                Some(t) if needs_to_tag(&req, code) => Some(t),
+                _ => ours.as_ref().map(|t| &t[..]),
+            };
             let mut ip = [0u8; 64];
             let rport = req.via1.rport.is_some() || host.force_rport();
             let params = ReplyParams {
                 code,
                 reason,
-                to_tag: tag.as_ref().map(|t| &t[..]),
+                to_tag,
                 received: host.received_test().then(|| host.source_ip(&mut ip)),
                 rport: rport.then(|| host.source_port()),
                 server_header: host.server_header(),
             };
             let len = build_reply(&req, &params, host.lumps(), buf)?;
             if req.is_method(b"INVITE") {
-                ack_deadline.store(
+                shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
                     Ordering::Relaxed,
                 );
             }
             len
         };
-        host.send(&buf[..len])
+        host.send(&buf[..len], code, reason)
             .map_err(|SendFailed| ReplyError::Send)?;
         Ok(Sent { code, len })
+    }
+
+    /// `send_reply(code, reason)`: through tm when it holds a transaction for the request,
+    /// else statelessly.
+    pub fn reply_any<H: Host>(
+        &self,
+        host: &mut H,
+        shared: &Shared,
+        buf: &mut [u8],
+        code: u16,
+        reason: &[u8],
+    ) -> Result<Replied, ReplyError> {
+        if host.no_reply() {
+            return Err(ReplyError::NoReply);
+        }
+        if host.in_transaction() {
+            return host
+                .tm_reply(code, reason)
+                .map(|()| Replied::Transaction)
+                .map_err(|SendFailed| ReplyError::Tm);
+        }
+        self.send_reply(host, shared, buf, code, reason, None)
+            .map(Replied::Stateless)
     }
 
     /// `sl_reply_error()`: answer the host's last internal error.
     pub fn reply_error<H: Host>(
         &self,
         host: &mut H,
-        ack_deadline: &AtomicU32,
+        shared: &Shared,
         buf: &mut [u8],
         prev_ser_error: i32,
     ) -> Result<Sent, ReplyError> {
         let e = error_reply(prev_ser_error);
-        self.send_reply(host, ack_deadline, buf, e.code, e.reason())
+        let sent = self.send_reply(host, shared, buf, e.code, e.reason(), None)?;
+        shared.counters.reply_error();
+        Ok(sent)
+    }
+
+    /// The To-tag a stateless reply to this request carries (`$ltt(s)`).
+    pub fn stateless_to_tag(&self, msg: &[u8]) -> Result<[u8; TOTAG_LEN], SlError> {
+        Ok(self.signature.to_tag(&Request::parse(msg)?))
     }
 
     /// The pre-script filter: `Absorb` means drop the message before the script sees it.
@@ -129,19 +214,23 @@ impl Module {
         &self,
         msg: &[u8],
         now: u32,
-        ack_deadline: &AtomicU32,
+        shared: &Shared,
     ) -> Result<AckDecision, SlError> {
         // Cheap test first: most traffic is not ACK and needs no further reading.
         if !msg.starts_with(b"ACK ") {
             return Ok(AckDecision::NotAck);
         }
         let req = Request::parse(msg)?;
-        Ok(ack::decide(
+        let d = ack::decide(
             &req,
             &self.signature,
             now,
-            ack_deadline.load(Ordering::Relaxed),
-        ))
+            shared.ack_deadline.load(Ordering::Relaxed),
+        );
+        if d == AckDecision::Absorb {
+            shared.counters.filtered_ack();
+        }
+        Ok(d)
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::reply::totag::SL_SEED;
+use crate::stats::Counter;
 
 /// A host over plain buffers that records what was sent.
 struct FakeHost {
@@ -10,6 +11,9 @@ struct FakeHost {
     sent: Vec<Vec<u8>>,
     fail_send: bool,
     now: u32,
+    transaction: bool,
+    tm_sent: Vec<(u16, Vec<u8>)>,
+    redirects: usize,
 }
 
 impl FakeHost {
@@ -22,6 +26,9 @@ impl FakeHost {
             sent: vec![],
             fail_send: false,
             now: 1000,
+            transaction: false,
+            tm_sent: vec![],
+            redirects: 0,
         }
     }
 }
@@ -53,15 +60,29 @@ impl Host for FakeHost {
     fn server_header(&self) -> Option<&[u8]> {
         Some(b"Server: fake")
     }
-    fn send(&mut self, reply: &[u8]) -> Result<(), SendFailed> {
+    fn add_redirect_contacts(&mut self) {
+        self.redirects += 1;
+        self.lumps
+            .push(Lump::Header(b"Contact: <sip:b@y>;q=0.5\r\n"));
+    }
+    fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed> {
         if self.fail_send {
             return Err(SendFailed);
         }
+        let status = format!("SIP/2.0 {code} {}\r\n", String::from_utf8_lossy(reason));
+        assert!(reply.starts_with(status.as_bytes()));
         self.sent.push(reply.to_vec());
         Ok(())
     }
     fn ticks(&self) -> u32 {
         self.now
+    }
+    fn in_transaction(&self) -> bool {
+        self.transaction
+    }
+    fn tm_reply(&mut self, code: u16, reason: &[u8]) -> Result<(), SendFailed> {
+        self.tm_sent.push((code, reason.to_vec()));
+        Ok(())
     }
 }
 
@@ -79,14 +100,14 @@ const INVITE: &str =
 #[test]
 fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
     let m = module();
-    let stamp = AtomicU32::new(0);
+    let shared = Shared::default();
     let mut h = FakeHost::new(INVITE);
     let mut buf = [0u8; 2048];
     let sent = m
-        .send_reply(&mut h, &stamp, &mut buf, 404, b"Not Here")
+        .send_reply(&mut h, &shared, &mut buf, 404, b"Not Here", None)
         .unwrap();
     assert_eq!(sent.code, 404);
-    assert_eq!(stamp.load(Ordering::Relaxed), 1032);
+    assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 1032);
     let reply = String::from_utf8(h.sent[0].clone()).unwrap();
     assert!(reply.starts_with("SIP/2.0 404 Not Here\r\nVia: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bKm;rport=5099;received=127.0.0.2\r\n"), "{reply}");
     assert!(reply.contains("X-Lump: 1\r\nServer: fake\r\nContent-Length: 0\r\n\r\n"));
@@ -104,60 +125,61 @@ fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
          From: <sip:a@x>;tag=f\r\nTo: <sip:b@x>;tag={tag}\r\nCall-ID: m1\r\nCSeq: 7 ACK\r\n\r\n"
     );
     assert_eq!(
-        m.filter_ack(ack.as_bytes(), 1010, &stamp),
+        m.filter_ack(ack.as_bytes(), 1010, &shared),
         Ok(AckDecision::Absorb)
     );
     assert_eq!(
-        m.filter_ack(ack.as_bytes(), 1032, &stamp),
+        m.filter_ack(ack.as_bytes(), 1032, &shared),
         Ok(AckDecision::TooLate)
     );
     let foreign = ack.replace(tag, "dialog-tag");
     assert_eq!(
-        m.filter_ack(foreign.as_bytes(), 1010, &stamp),
+        m.filter_ack(foreign.as_bytes(), 1010, &shared),
         Ok(AckDecision::Foreign)
     );
     assert_eq!(
-        m.filter_ack(INVITE.as_bytes(), 1010, &stamp),
+        m.filter_ack(INVITE.as_bytes(), 1010, &shared),
         Ok(AckDecision::NotAck)
     );
-    assert!(m.filter_ack(b"ACK garbage", 1010, &stamp).is_err());
+    assert!(m.filter_ack(b"ACK garbage", 1010, &shared).is_err());
 }
 
 #[test]
 fn non_invite_replies_leave_the_window_alone() {
     let m = module();
-    let stamp = AtomicU32::new(5);
+    let shared = Shared::default();
+    shared.ack_deadline.store(5, Ordering::Relaxed);
     let mut h = FakeHost::new(&INVITE.replace("INVITE", "OPTIONS"));
-    m.send_reply(&mut h, &stamp, &mut [0u8; 2048], 200, b"OK")
+    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 200, b"OK", None)
         .unwrap();
-    assert_eq!(stamp.load(Ordering::Relaxed), 5);
+    assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 5);
 }
 
 #[test]
 fn failures_are_reported_not_sent() {
     let m = module();
-    let stamp = AtomicU32::new(0);
+    let shared = Shared::default();
     let mut buf = [0u8; 2048];
     let mut h = FakeHost::new(INVITE);
     h.no_reply = true;
     assert_eq!(
-        m.send_reply(&mut h, &stamp, &mut buf, 404, b"x"),
+        m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None),
         Err(ReplyError::NoReply)
     );
     let mut h = FakeHost::new(INVITE);
     h.fail_send = true;
     assert_eq!(
-        m.send_reply(&mut h, &stamp, &mut buf, 404, b"x"),
+        m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None),
         Err(ReplyError::Send)
     );
     let mut h = FakeHost::new("INVITE sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n");
     assert!(matches!(
-        m.send_reply(&mut h, &stamp, &mut buf, 404, b"x"),
+        m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None),
         Err(ReplyError::Sl(SlError::Parse(_)))
     ));
     let mut h = FakeHost::new(INVITE);
     assert_eq!(
-        m.send_reply(&mut h, &stamp, &mut buf[..100], 404, b"x"),
+        m.send_reply(&mut h, &shared, &mut buf[..100], 404, b"x", None),
         Err(ReplyError::Sl(SlError::TooBig))
     );
     assert!(h.sent.is_empty());
@@ -166,8 +188,126 @@ fn failures_are_reported_not_sent() {
 #[test]
 fn reply_error_sends_the_mapped_reply() {
     let m = module();
+    let shared = Shared::default();
     let mut h = FakeHost::new(INVITE);
-    m.reply_error(&mut h, &AtomicU32::new(0), &mut [0u8; 2048], -478)
+    m.reply_error(&mut h, &shared, &mut [0u8; 2048], -478)
         .unwrap();
     assert!(h.sent[0].starts_with(b"SIP/2.0 478 Unresolvable destination (478/SL)\r\n"));
+    assert_eq!(shared.counters.get(Counter::SentErr), 1);
+    assert_eq!(shared.counters.get(Counter::R4xx), 1);
+}
+
+#[test]
+fn replies_and_failures_are_counted() {
+    let m = module();
+    let shared = Shared::default();
+    let mut buf = [0u8; 2048];
+    for code in [200, 404, 404, 180] {
+        m.send_reply(
+            &mut FakeHost::new(INVITE),
+            &shared,
+            &mut buf,
+            code,
+            b"x",
+            None,
+        )
+        .unwrap();
+    }
+    let mut h = FakeHost::new(INVITE);
+    h.fail_send = true;
+    assert!(m
+        .send_reply(&mut h, &shared, &mut buf, 200, b"x", None)
+        .is_err());
+    let mut h = FakeHost::new(INVITE);
+    h.no_reply = true;
+    assert!(m
+        .send_reply(&mut h, &shared, &mut buf, 200, b"x", None)
+        .is_err());
+    let c = &shared.counters;
+    assert_eq!(c.get(Counter::R200), 1);
+    assert_eq!(c.get(Counter::R404), 2);
+    assert_eq!(c.get(Counter::R1xx), 1);
+    // A refused send is a failure; "no reply" is the script's choice, not a failure.
+    assert_eq!(c.get(Counter::Failures), 1);
+    assert_eq!(c.get(Counter::FilteredAcks), 0);
+}
+
+#[test]
+fn send_reply_goes_through_tm_when_a_transaction_exists() {
+    let m = module();
+    let shared = Shared::default();
+    let mut buf = [0u8; 2048];
+    let mut h = FakeHost::new(INVITE);
+    h.transaction = true;
+    assert_eq!(
+        m.reply_any(&mut h, &shared, &mut buf, 486, b"Busy"),
+        Ok(Replied::Transaction)
+    );
+    assert_eq!(h.tm_sent, vec![(486, b"Busy".to_vec())]);
+    assert!(h.sent.is_empty());
+    // tm counts its own replies: sl's counters stay untouched.
+    assert_eq!(shared.counters.value(crate::stats::Stat::SentReplies), 0);
+
+    let mut h = FakeHost::new(INVITE);
+    let r = m.reply_any(&mut h, &shared, &mut buf, 486, b"Busy");
+    assert!(matches!(r, Ok(Replied::Stateless(Sent { code: 486, .. }))));
+    assert_eq!(h.sent.len(), 1);
+}
+
+#[test]
+fn redirects_carry_the_destination_set_and_a_given_tag_wins() {
+    let m = module();
+    let shared = Shared::default();
+    let mut buf = [0u8; 2048];
+    let mut h = FakeHost::new(INVITE);
+    m.send_reply(&mut h, &shared, &mut buf, 302, b"Moved", Some(b"dlgtag"))
+        .unwrap();
+    assert_eq!(h.redirects, 1);
+    let reply = String::from_utf8(h.sent[0].clone()).unwrap();
+    assert!(reply.contains("Contact: <sip:b@y>;q=0.5\r\n"), "{reply}");
+    assert!(reply.contains("To: <sip:b@x>;tag=dlgtag\r\n"), "{reply}");
+    let mut h = FakeHost::new(INVITE);
+    m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None)
+        .unwrap();
+    assert_eq!(h.redirects, 0);
+}
+
+#[test]
+fn stateless_to_tag_is_the_one_replies_carry() {
+    let m = module();
+    let mut h = FakeHost::new(INVITE);
+    m.send_reply(
+        &mut h,
+        &Shared::default(),
+        &mut [0u8; 2048],
+        404,
+        b"x",
+        None,
+    )
+    .unwrap();
+    let tag = m.stateless_to_tag(INVITE.as_bytes()).unwrap();
+    let want = format!(";tag={}\r\n", std::str::from_utf8(&tag).unwrap());
+    assert!(String::from_utf8_lossy(&h.sent[0]).contains(&want));
+}
+
+#[test]
+fn absorbed_acks_are_counted() {
+    let m = module();
+    let shared = Shared::default();
+    let mut h = FakeHost::new(INVITE);
+    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 404, b"x", None)
+        .unwrap();
+    let tag = m.stateless_to_tag(INVITE.as_bytes()).unwrap();
+    let ack = INVITE
+        .replace("INVITE sip", "ACK sip")
+        .replace("7 INVITE", "7 ACK")
+        .replace(
+            "To: <sip:b@x>",
+            &format!("To: <sip:b@x>;tag={}", std::str::from_utf8(&tag).unwrap()),
+        );
+    assert_eq!(
+        m.filter_ack(ack.as_bytes(), 1001, &shared),
+        Ok(AckDecision::Absorb)
+    );
+    assert_eq!(shared.counters.get(Counter::FilteredAcks), 1);
 }

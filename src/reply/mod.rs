@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ack;
+pub mod forward;
 mod md5;
 pub mod reason;
 pub mod totag;
@@ -125,6 +126,7 @@ pub fn build_reply<'l>(
             HeaderKind::Via => {
                 // Vias end with CRLF whatever the request used; received/rport go on the first.
                 let body = req.slice(&(h.raw.start..h.value.end));
+                let line_start = w.len;
                 if h.raw == req.via1_header.raw {
                     match (rport, &req.via1.rport) {
                         (Some(rp), Some(old)) => {
@@ -143,6 +145,10 @@ pub fn build_reply<'l>(
                     w.put(body)?;
                 }
                 w.put(b"\r\n")?;
+                if req.http {
+                    // An HTTP client would read a Via as its own header: native renames it.
+                    w.out[line_start] = b'S';
+                }
             }
             HeaderKind::To => match p.to_tag.filter(|_| req.to_tag.is_none()) {
                 Some(tag) => {

@@ -180,3 +180,17 @@ fn needs_to_tag_follows_kamailio() {
         404
     ));
 }
+
+#[test]
+fn http_requests_get_an_http_reply_with_the_faked_via_renamed() {
+    // What xhttp hands to sl: an HTTP request with a Via the core faked after its first line.
+    let msg = "GET /metrics HTTP/1.1\r\nVia: SIP/2.0/TCP 127.0.0.1:40000\r\nHost: x\r\n\r\n";
+    let mut p = params(200, "OK");
+    p.received = Some(b"127.0.0.1");
+    let r = build(msg, &p, &[Lump::Header(b"Content-Type: text/plain\r\n")]).unwrap();
+    assert_eq!(
+        r,
+        "HTTP/1.1 200 OK\r\nSia: SIP/2.0/TCP 127.0.0.1:40000;received=127.0.0.1\r\n\
+         Content-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
+    );
+}

@@ -33,6 +33,8 @@ pub enum ParseError {
     BadVia,
     /// A second From, To, Call-ID or CSeq (Kamailio's default strict parser refuses these).
     Duplicate,
+    /// The message is a reply (`SIP/2.0 code reason`); replies are never answered.
+    IsReply,
 }
 
 impl ParseError {
@@ -45,6 +47,7 @@ impl ParseError {
             ParseError::NoVia => "request has no Via header",
             ParseError::BadVia => "malformed first Via header",
             ParseError::Duplicate => "duplicate From, To, Call-ID or CSeq header",
+            ParseError::IsReply => "message is a reply, not a request",
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct Request<'a> {
     buf: &'a [u8],
     pub method: &'a [u8],
     pub version: &'a [u8],
+    /// An HTTP request (`HTTP/x.y`), as modules like xhttp hand to sl with a faked Via.
+    pub http: bool,
     head_start: usize,
     /// The header holding the first Via value, and that value's fields.
     pub via1_header: Header,
@@ -145,6 +150,7 @@ impl<'a> Request<'a> {
             buf,
             method,
             version,
+            http: version.len() > 4 && version[..5].eq_ignore_ascii_case(b"HTTP/"),
             head_start,
             via1_header,
             via1,
@@ -178,25 +184,33 @@ impl<'a> Request<'a> {
     }
 }
 
-/// Reads `METHOD SP Request-URI SP SIP-Version CRLF`; returns method, version and the offset of
-/// the first header line.
+/// Reads `METHOD SP Request-URI SP SIP-Version CRLF` (or an HTTP/x.y request line); returns
+/// method, version and the offset of the first header line.
 fn request_line(buf: &[u8]) -> Result<(&[u8], &[u8], usize), ParseError> {
     let eol = memchr(b'\n', buf).ok_or(ParseError::Truncated)?;
     let line = trim_cr(&buf[..eol]);
+    if line.len() > 8 && line[..8].eq_ignore_ascii_case(b"SIP/2.0 ") {
+        return Err(ParseError::IsReply);
+    }
     let mut parts = line.split(|&b| b == b' ');
     let method = parts.next().filter(|m| is_token(m));
     let uri = parts.next().filter(|u| !u.is_empty());
     let version = parts.next();
     match (method, uri, version, parts.next()) {
-        (Some(m), Some(_), Some(v), None) if is_sip_version(v) => Ok((m, v, eol + 1)),
+        (Some(m), Some(_), Some(v), None) if is_version(v) => Ok((m, v, eol + 1)),
         _ => Err(ParseError::BadRequestLine),
     }
 }
 
-fn is_sip_version(v: &[u8]) -> bool {
-    v.len() > 4
-        && v[..4].eq_ignore_ascii_case(b"SIP/")
-        && v[4..].iter().all(|b| b.is_ascii_digit() || *b == b'.')
+/// `SIP/x.y`, or `HTTP/x.y` for the requests modules such as xhttp answer through sl.
+fn is_version(v: &[u8]) -> bool {
+    let Some(slash) = memchr(b'/', v) else {
+        return false;
+    };
+    let (proto, num) = (&v[..slash], &v[slash + 1..]);
+    (proto.eq_ignore_ascii_case(b"SIP") || proto.eq_ignore_ascii_case(b"HTTP"))
+        && !num.is_empty()
+        && num.iter().all(|b| b.is_ascii_digit() || *b == b'.')
 }
 
 /// Iterator over header lines from an offset to the empty line that closes the head.

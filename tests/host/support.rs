@@ -65,6 +65,8 @@ pub struct Kamailio {
     pub port: u16,
     pub log: PathBuf,
     pub sl: Sl,
+    /// The runtime dir (`-Y`): ctl's socket is `kamailio_ctl` in it.
+    pub run: PathBuf,
 }
 
 impl Kamailio {
@@ -92,6 +94,7 @@ impl Kamailio {
             port,
             log,
             sl,
+            run,
         };
         k.wait_ready();
         k
@@ -120,6 +123,34 @@ impl Kamailio {
             self.sl,
             self.log_text()
         );
+    }
+
+    /// Runs `kamcmd` on this instance's ctl socket (the config must load ctl).
+    pub fn kamcmd(&self, args: &[&str]) -> String {
+        let out = Command::new("kamcmd")
+            .arg("-s")
+            .arg(format!("unixs:{}", self.run.join("kamailio_ctl").display()))
+            .args(args)
+            .output()
+            .expect("kamcmd is installed with kamailio");
+        assert!(
+            out.status.success(),
+            "kamcmd {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits up to 3 s for `text` to appear in the log.
+    pub fn wait_log(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if self.log_text().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 
     pub fn log_text(&self) -> String {
@@ -240,6 +271,11 @@ pub fn udp_client() -> UdpSocket {
     s
 }
 
+/// A config from `tests/host/`.
+pub fn host_cfg(name: &str) -> PathBuf {
+    root().join("tests/host").join(name)
+}
+
 pub fn test_cfg() -> PathBuf {
     root().join("tests/host/test.cfg")
 }
@@ -249,16 +285,23 @@ pub fn sipp_scenario(name: &str) -> PathBuf {
 }
 
 /// Masks the 32-hex-digit signature of every `tag=<sig>.<suffix>` (it depends on the
-/// server's listening port); the per-request suffix stays and must match.
+/// server's listening port); the per-request suffix stays and must match. `$ltt` values
+/// printed as `X-LTT-*: <sig>.<suffix>` are masked the same way.
 pub fn mask_signature(reply: &str) -> String {
     let mut out = String::with_capacity(reply.len());
     let mut rest = reply;
-    while let Some(i) = rest.find("tag=") {
-        let (head, tail) = rest.split_at(i + 4);
+    while let Some((i, n)) = ["tag=", "X-LTT-S: ", "X-LTT-X: ", "X-LTT-T: "]
+        .iter()
+        .filter_map(|k| rest.find(k).map(|i| (i, k.len())))
+        .min()
+    {
+        let (head, tail) = rest.split_at(i + n);
         out.push_str(head);
-        let sig = tail
-            .get(..33)
-            .filter(|s| s.as_bytes()[32] == b'.' && s[..32].bytes().all(|b| b.is_ascii_hexdigit()));
+        // sl separates the suffix with '.', tm with '-'.
+        let sig = tail.get(..33).filter(|s| {
+            matches!(s.as_bytes()[32], b'.' | b'-')
+                && s[..32].bytes().all(|b| b.is_ascii_hexdigit())
+        });
         if sig.is_some() {
             out.push_str("<SIG>");
             rest = &tail[32..];

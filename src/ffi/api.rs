@@ -1,0 +1,241 @@
+//! What other parts of Kamailio call besides the script functions: the `bind_sl` API and
+//! KEMI (whose C tables live in the shim and land here), `$ltt`, the statistics and
+//! `sl.stats`, and `mod_register`.
+use core::cell::Cell;
+use core::ffi::{c_char, c_int, c_long, c_void};
+
+use super::entry::{forward_reply, script_result, send_reply};
+use super::host::{host_bytes, log_err, with_reply_buf, Msg, GLOBAL};
+use super::shim::*;
+use crate::guard::ffi_guard;
+use crate::module::Host;
+use crate::reply::totag::TOTAG_LEN;
+use crate::reply::{check_code, check_reason};
+use crate::stats::{RPC_FIELDS, STATS};
+
+/// `mod_register`: called when the module is loaded; exports the KEMI functions.
+#[no_mangle]
+pub extern "C" fn mod_register(
+    _path: *mut c_char,
+    _dlflags: *mut c_int,
+    _p1: *mut c_void,
+    _p2: *mut c_void,
+) -> c_int {
+    ffi_guard("mod_register", -1, || {
+        // SAFETY: hands the host a static table; called once at load time.
+        if unsafe { sl_shim_kemi_register() } < 0 {
+            log_err!("sl-rs: cannot register the KEMI functions");
+            return -1;
+        }
+        0
+    })
+}
+
+/// Text another module passed: some pass C strings with the NUL counted in the length, which
+/// native tolerates, so one trailing NUL is dropped.
+///
+/// # Safety
+/// A non-NULL `s` must be valid for `len` bytes for `'a`.
+unsafe fn api_text<'a>(s: *const c_char, len: usize) -> &'a [u8] {
+    // SAFETY: as the caller guarantees.
+    let t = unsafe { host_bytes(s, len) };
+    t.strip_suffix(b"\0").unwrap_or(t)
+}
+
+/// The API's `zreply`, `sreply` and `dreply` (and KEMI `sl_send_reply`): a stateless reply,
+/// with `tag` as To-tag when given.
+#[no_mangle]
+pub extern "C" fn sl_rs_api_reply(
+    msg: *mut sip_msg,
+    code: c_int,
+    reason: *const c_char,
+    rlen: usize,
+    tag: *const c_char,
+    tlen: usize,
+) -> c_int {
+    ffi_guard("sl API reply", -1, || {
+        // SAFETY: the caller passes the message it is handling, valid for this call.
+        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+            return -1;
+        };
+        // SAFETY: borrowed from the calling module for this call.
+        let reason = unsafe { api_text(reason, rlen) };
+        let Some(code) = checked("sl reply", code, reason) else {
+            return -1;
+        };
+        // SAFETY: as above.
+        let tag = (!tag.is_null()).then(|| unsafe { api_text(tag, tlen) });
+        if let Some(t) = tag.filter(|t| t.is_empty() || !t.iter().all(u8::is_ascii_graphic)) {
+            log_err!(
+                "sl reply: To-tag \"{}\" is not a token; no reply sent",
+                String::from_utf8_lossy(t).escape_debug()
+            );
+            return -1;
+        }
+        let r = with_reply_buf(|buf| {
+            g.module
+                .send_reply(&mut m, g.shared.get(), buf, code, reason, tag)
+        });
+        script_result("sl reply", r.map(drop))
+    })
+}
+
+/// The API's `freply` and KEMI `send_reply`/`send_reply_mode`.
+#[no_mangle]
+pub extern "C" fn sl_rs_api_send_reply(
+    msg: *mut sip_msg,
+    code: c_int,
+    reason: *const c_char,
+    rlen: usize,
+    mode: c_int,
+) -> c_int {
+    ffi_guard("send_reply", -1, || {
+        // SAFETY: the caller passes the message it is handling, valid for this call.
+        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+            return -1;
+        };
+        // SAFETY: borrowed from the caller for this call.
+        let reason = unsafe { api_text(reason, rlen) };
+        match checked("send_reply", code, reason) {
+            Some(code) => send_reply(g, &mut m, code, reason, mode),
+            None => -1,
+        }
+    })
+}
+
+fn checked(func: &str, code: c_int, reason: &[u8]) -> Option<u16> {
+    let r = check_code(code.into()).and_then(|c| check_reason(reason).map(|()| c));
+    r.map_err(|e| {
+        log_err!(
+            "{func}({code}, \"{}\"): {e}; no reply sent",
+            String::from_utf8_lossy(reason).escape_debug()
+        )
+    })
+    .ok()
+}
+
+/// KEMI `sl_forward_reply(code, reason)`; empty strings keep the received values.
+#[no_mangle]
+pub extern "C" fn sl_rs_forward_reply(
+    msg: *mut sip_msg,
+    code: *const c_char,
+    clen: usize,
+    reason: *const c_char,
+    rlen: usize,
+) -> c_int {
+    ffi_guard("sl_forward_reply", -1, || {
+        // SAFETY: borrowed from the caller for this call.
+        let (code, reason) = unsafe { (host_bytes(code, clen), host_bytes(reason, rlen)) };
+        forward_reply(msg, code, reason)
+    })
+}
+
+thread_local! {
+    /// The last stateless To-tag handed out; like native's static tag buffer, it stays valid
+    /// until the next call in this process.
+    static TOTAG: Cell<[u8; TOTAG_LEN]> = const { Cell::new([0; TOTAG_LEN]) };
+}
+
+/// The local To-tag (`$ltt`, the API's `get_reply_totag`, KEMI `get_reply_totag`).
+#[no_mangle]
+pub extern "C" fn sl_rs_reply_totag(
+    msg: *mut sip_msg,
+    key: c_int,
+    s: *mut *const c_char,
+    len: *mut usize,
+) -> c_int {
+    ffi_guard("get_reply_totag", -1, || {
+        // SAFETY: the caller passes the message it is handling, valid for this call.
+        let (Some(m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+            return -1;
+        };
+        if s.is_null() || len.is_null() {
+            return -1;
+        }
+        let tm = m.in_transaction();
+        let (p, n) = match key {
+            SL_SHIM_TOTAG_TM | SL_SHIM_TOTAG_AUTO if tm => {
+                let (mut p, mut n) = (core::ptr::null(), 0);
+                // SAFETY: valid message; the tag lives in the transaction.
+                if unsafe { sl_shim_tm_totag(msg, &mut p, &mut n) } < 0 {
+                    return -1;
+                }
+                (p, n)
+            }
+            SL_SHIM_TOTAG_STATELESS | SL_SHIM_TOTAG_AUTO => {
+                match g.module.stateless_to_tag(m.msg()) {
+                    Ok(tag) => TOTAG.with(|t| {
+                        t.set(tag);
+                        (t.as_ptr().cast::<c_char>().cast_const(), TOTAG_LEN)
+                    }),
+                    Err(e) => {
+                        log_err!("sl-rs: no local To-tag for this request: {e}");
+                        return -1;
+                    }
+                }
+            }
+            _ => return -1,
+        };
+        // SAFETY: checked non-NULL above; the caller's outputs.
+        unsafe {
+            *s = p;
+            *len = n;
+        }
+        0
+    })
+}
+
+/// `$ltt(key)`: x (auto), s (stateless), t (transaction).
+#[no_mangle]
+pub extern "C" fn sl_rs_ltt_key(s: *const c_char, len: usize) -> c_int {
+    ffi_guard("$ltt", -1, || {
+        // SAFETY: the name the script gave, valid for `len` bytes.
+        match unsafe { host_bytes(s, len) } {
+            b"x" => SL_SHIM_TOTAG_AUTO,
+            b"s" => SL_SHIM_TOTAG_STATELESS,
+            b"t" => SL_SHIM_TOTAG_TM,
+            other => {
+                log_err!(
+                    "$ltt({}): unknown key; use x (auto), s (stateless) or t (transaction)",
+                    String::from_utf8_lossy(other)
+                );
+                -1
+            }
+        }
+    })
+}
+
+/// Statistic `index` of [`STATS`], as registered in `mod_init`.
+#[no_mangle]
+pub extern "C" fn sl_rs_stat(index: c_int) -> c_long {
+    ffi_guard("statistics", 0, || {
+        let (Some(g), Some((_, stat))) = (GLOBAL.get(), STATS.get(index as usize)) else {
+            return 0;
+        };
+        c_long::try_from(g.shared.get().counters.value(*stat)).unwrap_or(c_long::MAX)
+    })
+}
+
+/// Field `index` of `sl.stats` (native prints ints; values beyond saturate).
+#[no_mangle]
+pub extern "C" fn sl_rs_rpc_field(
+    index: c_int,
+    name: *mut *const c_char,
+    value: *mut c_int,
+) -> c_int {
+    ffi_guard("sl.stats", -1, || {
+        let (Some(g), Some((n, c))) = (GLOBAL.get(), RPC_FIELDS.get(index as usize)) else {
+            return -1;
+        };
+        if name.is_null() || value.is_null() {
+            return -1;
+        }
+        let v = c_int::try_from(g.shared.get().counters.get(*c)).unwrap_or(c_int::MAX);
+        // SAFETY: checked non-NULL; the caller's outputs; the name is 'static.
+        unsafe {
+            *name = n.as_ptr();
+            *value = v;
+        }
+        0
+    })
+}
