@@ -136,21 +136,22 @@ fn register(shared: &SharedBlock) -> Result<(), String> {
     if unsafe { sl_shim_register_ack_filter() } < 0 {
         return Err("cannot register the ACK filter script callback".into());
     }
-    // SAFETY: plain calls; tm's API table is filled before the fork and inherited.
-    if unsafe { sl_shim_tm_bind() } == 0 {
-        log_dbg!("sl-rs: tm not bound: send_reply() answers statelessly");
-    }
     // SAFETY: the routing script is compiled before mod_init.
     unsafe { sl_shim_lookup_event_routes() };
     Ok(())
 }
 
-/// `child_init`: per process, after the fork; makes this process's reply buffer.
+/// `child_init`: first in the main process (rank PROC_INIT, before the fork: tm is bound
+/// there and the workers inherit it), then per process; makes this process's reply buffer.
 #[no_mangle]
 pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
     ffi_guard("child_init", -1, || {
-        // SAFETY: plain call; a no-op when tm is bound already (as native, it retries here).
-        unsafe { sl_shim_tm_bind() };
+        // tm is bound here, not in mod_init: there, tm may not be initialised yet (if loaded
+        // after sl) and its API refuses with an error line. A no-op once bound.
+        // SAFETY: plain call.
+        if unsafe { sl_shim_tm_bind() } == 0 {
+            log_dbg!("sl-rs: tm not bound: send_reply() answers statelessly");
+        }
         with_reply_buf(|b| if b.is_empty() { -1 } else { 0 })
     })
 }

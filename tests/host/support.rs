@@ -37,6 +37,14 @@ pub fn our_module_dir() -> PathBuf {
     dir
 }
 
+/// The module folder path (`-L`) for `sl`: ours first, then Debian's modules.
+pub fn module_path(sl: Sl) -> String {
+    match sl {
+        Sl::Ours => format!("{}:{NATIVE_MODULES}", our_module_dir().display()),
+        Sl::Native => NATIVE_MODULES.to_string(),
+    }
+}
+
 /// A new empty folder under the target dir.
 pub fn scratch(name: &str) -> PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -77,9 +85,15 @@ impl Kamailio {
 
     /// Like `start`, on a given port.
     pub fn start_at(cfg: &Path, sl: Sl, children: u32, port: u16) -> Kamailio {
+        Kamailio::start_args(cfg, sl, children, port, &[])
+    }
+
+    /// Like `start_at`, with extra command-line arguments (e.g. `-l` for a config without
+    /// `listen` lines).
+    pub fn start_args(cfg: &Path, sl: Sl, children: u32, port: u16, extra: &[String]) -> Kamailio {
         let run = scratch("run");
         let log = run.join("kamailio.log");
-        let child = spawn(
+        let mut child = spawn(
             cfg,
             sl,
             &run,
@@ -88,7 +102,11 @@ impl Kamailio {
                 ("SIP_PORT", port.to_string()),
                 ("CHILDREN", children.to_string()),
             ],
+            extra,
         );
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("kamailio exited at once ({status})");
+        }
         let k = Kamailio {
             child,
             port,
@@ -206,11 +224,15 @@ impl Drop for Kamailio {
     }
 }
 
-fn spawn(cfg: &Path, sl: Sl, run: &Path, log: &Path, defs: &[(&str, String)]) -> Child {
-    let mpath = match sl {
-        Sl::Ours => format!("{}:{NATIVE_MODULES}", our_module_dir().display()),
-        Sl::Native => NATIVE_MODULES.to_string(),
-    };
+fn spawn(
+    cfg: &Path,
+    sl: Sl,
+    run: &Path,
+    log: &Path,
+    defs: &[(&str, String)],
+    extra: &[String],
+) -> Child {
+    let mpath = module_path(sl);
     let mut cmd = Command::new("kamailio");
     cmd.args(["-DD", "-E", "-f"])
         .arg(cfg)
@@ -223,6 +245,7 @@ fn spawn(cfg: &Path, sl: Sl, run: &Path, log: &Path, defs: &[(&str, String)]) ->
     for (k, v) in defs {
         cmd.arg("-A").arg(format!("{k}={v}"));
     }
+    cmd.args(extra);
     let out = std::fs::File::create(log).expect("log file");
     cmd.stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
@@ -245,6 +268,7 @@ pub fn start_expecting_refusal(cfg_text: &str) -> (bool, String) {
             ("SIP_PORT", free_port().to_string()),
             ("CHILDREN", "1".into()),
         ],
+        &[],
     );
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
