@@ -336,3 +336,28 @@ pub fn mask_signature(reply: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A UAS on a UDP socket: answers every request with `480 Temporarily Unavailable`, built from
+/// the request's Via, From, To, Call-ID and CSeq lines.
+pub fn spawn_uas() -> (u16, std::thread::JoinHandle<()>) {
+    let uas = UdpSocket::bind("127.0.0.1:0").unwrap();
+    uas.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = uas.local_addr().unwrap().port();
+    let h = std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok((n, from)) = uas.recv_from(&mut buf) {
+            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let mut reply = String::from("SIP/2.0 480 Temporarily Unavailable\r\n");
+            for l in req.split("\r\n") {
+                let name = l.split(':').next().unwrap_or("").to_ascii_lowercase();
+                if ["via", "from", "to", "call-id", "cseq"].contains(&name.as_str()) {
+                    reply.push_str(l);
+                    reply.push_str("\r\n");
+                }
+            }
+            reply.push_str("Content-Length: 0\r\n\r\n");
+            uas.send_to(reply.as_bytes(), from).unwrap();
+        }
+    });
+    (port, h)
+}

@@ -1,0 +1,51 @@
+-- Routing logic of the KEMI tests: every KSR.sl function, selected by the X-Action header.
+function ksr_request_route()
+	local ci = KSR.pv.gete("$ci")
+	if KSR.is_ACK() then
+		KSR.log("notice", "ACK-SEEN " .. ci .. "\n")
+		return 1
+	end
+	local a = KSR.pv.gete("$hdr(X-Action)")
+	if a == "send_reply" then
+		KSR.sl.send_reply(486, "Busy Lua")
+	elseif a == "send_reply_tm" then
+		KSR.tm.t_newtran()
+		KSR.hdr.append_to_reply("X-Totag: " .. KSR.sl.get_reply_totag() .. "\r\n")
+		KSR.sl.send_reply(486, "Busy TM Lua")
+	elseif a == "mode" then
+		KSR.sl.send_reply_mode(403, "Mode Lua", 0)
+	elseif a == "error" then
+		KSR.sl.sl_reply_error()
+	elseif a == "totag" then
+		KSR.hdr.append_to_reply("X-Totag: " .. KSR.sl.get_reply_totag() .. "\r\n")
+		KSR.sl.sl_send_reply(200, "OK")
+	elseif a == "bad" then
+		if KSR.sl.sl_send_reply(404, "Bad\r\nX-Injected: yes") < 0 then
+			KSR.sl.sl_send_reply(500, "Refused")
+		end
+	elseif a == "forward" then
+		KSR.pv.sets("$du", "sip:127.0.0.1:" .. KSR.pv.gete("$hdr(X-UAS)"))
+		KSR.forward()
+	else
+		KSR.sl.sl_send_reply(404, "Not Here")
+	end
+	return 1
+end
+
+function ksr_reply_route()
+	if string.find(KSR.pv.gete("$ci"), "^fwd") then
+		KSR.sl.sl_forward_reply("404", "Lua Rewritten")
+		KSR.x.drop()
+	end
+	return 1
+end
+
+function ksr_sl_filtered_ack(evname)
+	KSR.log("notice", "FLACK-LUA " .. evname .. " " .. KSR.pv.gete("$ci") .. "\n")
+	return 1
+end
+
+function ksr_sl_local_response(evname)
+	KSR.log("notice", "LRES-LUA " .. evname .. " " .. KSR.pv.gete("$ci") .. "\n")
+	return 1
+end
