@@ -316,3 +316,32 @@ fn bad_parameters_and_literals_make_kamailio_refuse_to_start() {
         assert!(log.contains(expect), "no `{expect}` in the log:\n{log}");
     }
 }
+
+#[test]
+fn bind_tm_0_makes_send_reply_stateless_as_native() {
+    let dir = scratch("bindtm");
+    let cfg = std::fs::read_to_string(host_cfg("parity.cfg"))
+        .unwrap()
+        .replace(
+            "modparam(\"sl\", \"rich_redirect\", 3)",
+            "modparam(\"sl\", \"rich_redirect\", 3)\nmodparam(\"sl\", \"bind_tm\", 0)",
+        );
+    std::fs::write(dir.join("k.cfg"), cfg).unwrap();
+    let ours = Kamailio::start(&dir.join("k.cfg"), Sl::Ours, 1);
+    let native = Kamailio::start(&dir.join("k.cfg"), Sl::Native, 1);
+    let sock = udp_client();
+    let msg = request(
+        "INVITE",
+        "send_reply_tm",
+        "bindtm",
+        sock.local_addr().unwrap().port(),
+        "",
+    );
+    let a = ours.udp(&sock, &msg).expect("reply from ours");
+    let b = native.udp(&sock, &msg).expect("reply from native");
+    assert_eq!(mask_signature(&a), mask_signature(&b));
+    // sl's own tag ('.'), though tm holds a transaction; $ltt(t) has nothing to give.
+    assert!(a.starts_with("SIP/2.0 486 Busy TM\r\n"), "{a}");
+    assert_eq!(to_tag(&a).as_bytes()[32], b'.', "{a}");
+    assert_eq!(header(&a, "X-LTT-T"), Some("<null>"), "{a}");
+}

@@ -217,3 +217,74 @@ fn debian_stock_config_runs_with_our_sl_and_answers_register_and_options() {
     let r = k.udp(&sock, &options).expect("OPTIONS answered");
     assert!(r.starts_with("SIP/2.0 200 Keepalive\r\n"), "{r}");
 }
+
+/// Starts `siptrace.cfg` with `sl`, mirroring to a socket of the test; returns what the
+/// mirror received for an INVITE answered by sl and the ACK that sl absorbed.
+fn siptrace_run(sl: Sl, sock: &std::net::UdpSocket) -> Vec<String> {
+    let mirror = udp_client();
+    let dir = scratch("siptrace");
+    let cfg = std::fs::read_to_string(host_cfg("siptrace.cfg"))
+        .unwrap()
+        .replace(
+            "TRACE_URI",
+            &format!("sip:127.0.0.1:{}", mirror.local_addr().unwrap().port()),
+        );
+    std::fs::write(dir.join("k.cfg"), cfg).unwrap();
+    let k = Kamailio::start(&dir.join("k.cfg"), sl, 1);
+    // The readiness probes were answered (and mirrored) too: drain them.
+    let mut buf = [0u8; 65536];
+    mirror
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .unwrap();
+    while mirror.recv_from(&mut buf).is_ok() {}
+    let p = sock.local_addr().unwrap().port();
+    let invite = format!(
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKtrace;rport\r\n\
+         From: <sip:alice@127.0.0.1>;tag=fa1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: trace-1\r\n\
+         CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    let reply = k.udp(sock, &invite).expect("reply");
+    let tag = reply
+        .split("To: <sip:bob@127.0.0.1>;tag=")
+        .nth(1)
+        .unwrap()
+        .split("\r\n")
+        .next()
+        .unwrap();
+    let ack = invite
+        .replace("INVITE sip", "ACK sip")
+        .replace("1 INVITE", "1 ACK")
+        .replace(
+            "To: <sip:bob@127.0.0.1>",
+            &format!("To: <sip:bob@127.0.0.1>;tag={tag}"),
+        );
+    sock.send_to(ack.as_bytes(), ("127.0.0.1", k.port)).unwrap();
+    let mut got = Vec::new();
+    while let Ok((n, _)) = mirror.recv_from(&mut buf) {
+        got.push(mask_signature(&String::from_utf8_lossy(&buf[..n])));
+    }
+    assert!(
+        !k.log_text().contains("ACK-SEEN"),
+        "the ACK was not absorbed"
+    );
+    got.sort();
+    got
+}
+
+#[test]
+fn siptrace_gets_the_sl_callbacks_as_from_native() {
+    let sock = udp_client();
+    let ours = siptrace_run(Sl::Ours, &sock);
+    let native = siptrace_run(Sl::Native, &sock);
+    assert_eq!(ours, native);
+    // SLCB_REPLY_READY gave siptrace our reply, SLCB_ACK_FILTERED the absorbed ACK.
+    assert!(
+        ours.iter().any(|m| m.starts_with("SIP/2.0 404 Traced\r\n")),
+        "{ours:?}"
+    );
+    assert!(
+        ours.iter()
+            .any(|m| m.starts_with("ACK sip:bob@127.0.0.1 SIP/2.0\r\n")),
+        "{ours:?}"
+    );
+}
