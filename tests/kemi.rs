@@ -58,6 +58,12 @@ fn a_lua_script_uses_every_ksr_sl_function() {
     let r = send("bad", "k-bad");
     assert_eq!(status(&r), "SIP/2.0 500 Refused", "{r}");
     assert!(!r.contains("X-Injected"));
+    // A reply asked for from the local-response callback is refused, not sent.
+    assert_eq!(status(&send("sl", "k-nested")), "SIP/2.0 404 Not Here");
+    assert!(k.wait_log("NESTED -1"), "{}", k.log_text());
+    assert!(k
+        .log_text()
+        .contains("called while another reply is being sent"));
     // sl_forward_reply from ksr_reply_route: the UAS's 480 comes back as 404.
     assert_eq!(
         status(&send("forward", "fwd-lua")),
@@ -79,6 +85,7 @@ fn a_lua_script_uses_every_ksr_sl_function() {
     std::thread::sleep(Duration::from_millis(200));
     let log = k.log_text();
     assert!(!log.contains("ACK-SEEN k-sl"), "{log}");
+    assert!(!log.contains("panic"), "{log}");
     // event_callback_lres_sent ran for each local stateless reply.
     for cid in ["k-sl", "k-sr", "k-mode", "k-err", "k-tag"] {
         assert!(

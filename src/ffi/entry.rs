@@ -152,7 +152,10 @@ pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
         if unsafe { sl_shim_tm_bind() } == 0 {
             log_dbg!("sl-rs: tm not bound: send_reply() answers statelessly");
         }
-        with_reply_buf(|b| if b.is_empty() { -1 } else { 0 })
+        match with_reply_buf(|b| Ok(b.len())) {
+            Ok(n) if n > 0 => 0,
+            _ => -1,
+        }
     })
 }
 
@@ -597,6 +600,10 @@ pub(super) fn script_result(func: &str, r: Result<(), ReplyError>) -> c_int {
         }
         Err(ReplyError::Tm) => {
             log_err!("{func}: tm could not send the reply");
+            -1
+        }
+        Err(ReplyError::Busy) => {
+            log_err!("{func}: called while another reply is being sent (from an sl event callback?); not sent");
             -1
         }
     }

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use super::shim::*;
-use crate::module::{Host, Module, SendFailed, Shared};
+use crate::module::{Host, Module, ReplyError, SendFailed, Shared};
 use crate::reply::Lump;
 
 /// Logs one line through the host's `LM_*` macros.
@@ -103,9 +103,16 @@ thread_local! {
     static REPLY_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; REPLY_BUF_SIZE].into_boxed_slice());
 }
 
-/// Runs `f` with this process's reply buffer (made on first use: in `child_init`).
-pub fn with_reply_buf<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
-    REPLY_BUF.with(|b| f(&mut b.borrow_mut()))
+/// Runs `f` with this process's reply buffer (made on first use: in `child_init`). While it
+/// is in use, a nested request for a reply (from a KEMI event callback or another module's
+/// reply callback, run while a reply is sent) gets `ReplyError::Busy`.
+pub fn with_reply_buf<R>(
+    f: impl FnOnce(&mut [u8]) -> Result<R, ReplyError>,
+) -> Result<R, ReplyError> {
+    REPLY_BUF.with(|b| match b.try_borrow_mut() {
+        Ok(mut b) => f(&mut b),
+        Err(_) => Err(ReplyError::Busy),
+    })
 }
 
 /// A message the host lent for one call.

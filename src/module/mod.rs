@@ -60,6 +60,9 @@ pub enum ReplyError {
     Send,
     /// tm could not send the reply.
     Tm,
+    /// A reply was asked for while this process is sending another one (from a KEMI event
+    /// callback or another module's reply callback); the host has one reply buffer.
+    Busy,
 }
 
 impl From<SlError> for ReplyError {

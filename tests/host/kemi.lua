@@ -46,6 +46,11 @@ function ksr_sl_filtered_ack(evname)
 end
 
 function ksr_sl_local_response(evname)
-	KSR.log("notice", "LRES-LUA " .. evname .. " " .. KSR.pv.gete("$ci") .. "\n")
+	local ci = KSR.pv.gete("$ci")
+	KSR.log("notice", "LRES-LUA " .. evname .. " " .. ci .. "\n")
+	if ci == "k-nested" then
+		-- a reply asked for while sl sends one: refused, not a second reply
+		KSR.log("notice", "NESTED " .. KSR.sl.sl_send_reply(500, "Nested") .. "\n")
+	end
 	return 1
 end
