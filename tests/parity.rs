@@ -68,6 +68,33 @@ fn new_functions_and_parameters_equal_native() {
         replies.insert(format!("{action} {method}"), a.unwrap_or_default());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // event_route[sl:local-response] ran for the same replies with the same variables.
+    let lres = |k: &Kamailio| {
+        let log = k.log_text();
+        let mut v: Vec<String> = log
+            .lines()
+            .filter_map(|l| Some(l[l.find("LRES ")?..].to_string()))
+            .filter(|l| !l.contains(" ready-"))
+            .collect();
+        v.sort();
+        v
+    };
+    // The route runs after the send: wait for the last one.
+    for k in [&ours, &native] {
+        assert!(
+            k.wait_log("LRES 480 Defaulted defaults-INVITE"),
+            "{}",
+            k.log_text()
+        );
+    }
+    let (lres_ours, lres_native) = (lres(&ours), lres(&native));
+    assert_eq!(lres_ours, lres_native);
+    assert!(
+        lres_ours.contains(&format!(
+            "LRES 486 Busy Here send_reply-INVITE to 127.0.0.1:{p}"
+        )),
+        "{lres_ours:?}"
+    );
 
     // What the comparison cannot show on its own: each reply is the one the function promises.
     let r = &replies["send_reply INVITE"];
