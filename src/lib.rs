@@ -4,6 +4,7 @@
 //! - [`sip`]: zero-copy reading of what a reply needs from a request (pure, no `unsafe`).
 //! - [`reply`]: reply building, To-tag signature, ACK decision, error map (pure).
 //! - [`module`]: one request's work over the [`module::Host`] trait (pure, testable).
+//! - [`fuzzing`]: the properties the fuzz targets in `fuzz/` check (pure).
 //! - [`capi`]: the C API in `include/sl_rs.h`, for C programs and the C test harness.
 //! - `ffi` (feature `kamailio`): the Kamailio edge: the `exports` table roots, the
 //!   `extern "C"` entry points the host calls, and the `Host` implementation over the C shim
@@ -13,6 +14,7 @@
 //! host's error value and a log line instead of a dead worker (which stops all of Kamailio).
 
 pub mod capi;
+pub mod fuzzing;
 pub mod guard;
 pub mod module;
 pub mod reply;

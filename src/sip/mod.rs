@@ -263,6 +263,11 @@ impl<'a> Headers<'a> {
         while ve > vs && is_lws(buf[ve - 1]) {
             ve -= 1;
         }
+        if vs == ve {
+            // An empty value sits right after the colon, not after the line end: a copy of
+            // `name: value` must never carry the line's terminator (found by fuzzing).
+            (vs, ve) = (colon + 1, colon + 1);
+        }
         self.pos = eol;
         Ok(Some(Header {
             kind: HeaderKind::of(name),

@@ -1,0 +1,109 @@
+//! The properties the fuzz targets (`fuzz/`) check on arbitrary input, kept here so that the
+//! stable test `tests/fuzz_corpus.rs` replays the committed corpus and every past crash
+//! through exactly the same code. Each function panics when a property breaks.
+#![forbid(unsafe_code)]
+
+use crate::reply::ack::{decide, AckDecision};
+use crate::reply::totag::{Signature, SL_SEED};
+use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
+use crate::sip::Request;
+
+/// The reader: never panics, and every range it hands out lies inside the message.
+pub fn parse(data: &[u8]) {
+    let Ok(req) = Request::parse(data) else {
+        return;
+    };
+    let inside = |r: &core::ops::Range<usize>| r.start <= r.end && r.end <= data.len();
+    assert!(inside(&req.via1_header.raw) && inside(&req.via1_header.value));
+    assert!(inside(&req.via1.host) && inside(&req.via1.port));
+    for r in [&req.to_tag, &req.call_id, &req.via1.branch, &req.via1.rport]
+        .into_iter()
+        .flatten()
+    {
+        assert!(inside(r));
+    }
+    for h in req.headers() {
+        let h = h.expect("a parsed request's headers read again");
+        assert!(inside(&h.raw) && inside(&h.value));
+        assert!(h.raw.start <= h.value.start && h.value.end <= h.raw.end);
+    }
+}
+
+/// The builder: on any request, a reply is one message whose head ends where it ends, with the
+/// status line asked for, the To-tag where Kamailio puts one, and nothing after the head.
+/// The first two bytes choose the code and the host facts; the rest is the request.
+pub fn reply(data: &[u8]) {
+    let [c, flags, msg @ ..] = data else {
+        return;
+    };
+    let Ok(req) = Request::parse(msg) else {
+        return;
+    };
+    let code = 100 + u16::from(*c) * 599 / 255;
+    let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
+    let tag = sig.to_tag(&req);
+    let p = ReplyParams {
+        code,
+        reason: b"Fuzz Reason",
+        to_tag: Some(&tag),
+        received: (flags & 1 != 0).then_some(&b"192.0.2.7"[..]),
+        rport: (flags & 2 != 0).then_some(5099),
+        server_header: (flags & 4 != 0).then_some(&b"Server: fuzz"[..]),
+    };
+    let lumps = [Lump::Header(b"X-Lump: 1\r\n")];
+    let mut out = vec![0u8; 2 * msg.len() + 512];
+    let n = match build_reply(
+        &req,
+        &p,
+        lumps.iter().copied().take(usize::from(flags & 8 != 0)),
+        &mut out,
+    ) {
+        Ok(n) => n,
+        Err(SlError::Ack) => return assert!(req.is_method(b"ACK")),
+        Err(e) => panic!("a parsed request was refused: {e:?}"),
+    };
+    let r = &out[..n];
+    let status = [req.version, format!(" {code} Fuzz Reason\r\n").as_bytes()].concat();
+    assert!(r.starts_with(&status), "status line");
+    assert!(
+        r.ends_with(b"Content-Length: 0\r\n\r\n"),
+        "ends with its head"
+    );
+    // The first empty line is the last line: no second message, no body.
+    let end = r
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .or_else(|| r.windows(3).position(|w| w == b"\n\r\n"))
+        .expect("an empty line");
+    assert!(end + 3 >= n, "a blank line inside the head");
+    if needs_to_tag(&req, code) {
+        let t = [b";tag=", &tag[..]].concat();
+        assert!(r.windows(t.len()).any(|w| w == t), "our To-tag");
+    }
+}
+
+/// The ACK decision: never panics; absorbs only an ACK inside the window whose To-tag is the
+/// one our reply to it carried. The first eight bytes are the clock and the deadline.
+pub fn ack(data: &[u8]) {
+    let Some((clock, msg)) = data.split_first_chunk::<8>() else {
+        return;
+    };
+    let now = u32::from_le_bytes([clock[0], clock[1], clock[2], clock[3]]);
+    let deadline = u32::from_le_bytes([clock[4], clock[5], clock[6], clock[7]]);
+    let Ok(req) = Request::parse(msg) else {
+        return;
+    };
+    let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
+    let ours = sig.to_tag(&req);
+    assert!(sig.is_ours(&req, &ours), "our own tag is ours");
+    match decide(&req, &sig, now, deadline) {
+        AckDecision::Absorb => {
+            assert!(req.is_method(b"ACK"));
+            assert!((deadline.wrapping_sub(now) as i32) > 0);
+            let tag = req.to_tag().expect("a tag");
+            assert_eq!(tag, &ours[..]);
+        }
+        AckDecision::NotAck => assert!(!req.is_method(b"ACK")),
+        AckDecision::TooLate | AckDecision::Foreign => assert!(req.is_method(b"ACK")),
+    }
+}
