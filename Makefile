@@ -50,7 +50,7 @@ test-c:
 # Real Kamailio and sipp on loopback, against our module and the native one.
 test-host:
 	$(CARGO_HOST) cargo build --features kamailio,panic-test --target-dir target/host
-	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir target/host --test host --test parity --test stock --test kemi -- --test-threads=1
+	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir target/host --test host --test parity --test stock --test kemi --test faults -- --test-threads=1
 
 header:
 	cargo build

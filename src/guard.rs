@@ -31,7 +31,10 @@ pub fn ffi_guard<R>(entry: &str, on_panic: R, body: impl FnOnce() -> R) -> R {
             LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
         }))
     });
-    match run_caught(body) {
+    match run_caught(|| {
+        injected_panic(entry);
+        body()
+    }) {
         Ok(r) => r,
         Err(()) => {
             let msg = LAST_PANIC
@@ -50,6 +53,31 @@ pub fn ffi_guard<R>(entry: &str, on_panic: R, body: impl FnOnce() -> R) -> R {
 #[inline(never)]
 fn run_caught<R>(body: impl FnOnce() -> R) -> Result<R, ()> {
     panic::catch_unwind(AssertUnwindSafe(body)).map_err(drop)
+}
+
+/// Test-only fault injection at every entry: with the `panic-test` feature, the entries named
+/// in the environment variable `SL_RS_PANIC` (comma-separated, e.g. `sl_send_reply,ACK filter`)
+/// panic on their first call in each process, inside the guard. Tests start Kamailio with it
+/// to prove that each entry's panic becomes its error value and the next call works.
+#[inline]
+fn injected_panic(entry: &str) {
+    #[cfg(feature = "panic-test")]
+    {
+        static FIRED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        let Ok(list) = std::env::var("SL_RS_PANIC") else {
+            return;
+        };
+        if list.split(',').any(|e| e == entry) {
+            let mut fired = FIRED.lock().unwrap_or_else(|e| e.into_inner());
+            if !fired.iter().any(|e| e == entry) {
+                fired.push(entry.to_string());
+                drop(fired);
+                panic!("forced by SL_RS_PANIC");
+            }
+        }
+    }
+    #[cfg(not(feature = "panic-test"))]
+    let _ = entry;
 }
 
 /// Test-only fault injection: with the `panic-test` feature, a reason of `sl-rs-panic` panics

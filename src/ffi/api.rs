@@ -4,10 +4,10 @@
 use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_long, c_void};
 
-use super::entry::{forward_reply, script_result, send_reply};
+use super::entry::{forward_reply, report_panic, script_result, send_reply};
 use super::host::{host_bytes, log_err, with_reply_buf, Msg, GLOBAL};
 use super::shim::*;
-use crate::guard::ffi_guard;
+use crate::guard::{ffi_guard, set_report_sink};
 use crate::module::Host;
 use crate::reply::totag::TOTAG_LEN;
 use crate::reply::{check_code, check_reason};
@@ -21,6 +21,8 @@ pub extern "C" fn mod_register(
     _p1: *mut c_void,
     _p2: *mut c_void,
 ) -> c_int {
+    // The first entry the host calls: panic reports go to its log from here on.
+    set_report_sink(report_panic);
     ffi_guard("mod_register", -1, || {
         // SAFETY: hands the host a static table; called once at load time.
         if unsafe { sl_shim_kemi_register() } < 0 {

@@ -8,7 +8,7 @@ use super::host::{
     SharedBlock, GLOBAL,
 };
 use super::shim::*;
-use crate::guard::{ffi_guard, set_report_sink, test_panic_point};
+use crate::guard::{ffi_guard, test_panic_point};
 use crate::module::{Module, ReplyError};
 use crate::reply::ack::AckDecision;
 use crate::reply::forward::{self, ForwardError};
@@ -19,7 +19,7 @@ use crate::stats::STATS;
 /// Native sl's `SL_RPL_WAIT_TIME`: how long after a reply to an INVITE its ACK is looked for.
 const ACK_WINDOW_SECONDS: c_uint = 2;
 
-fn report_panic(text: &str) {
+pub(super) fn report_panic(text: &str) {
     log(SL_SHIM_ERR, text);
 }
 
@@ -85,7 +85,6 @@ fn params() -> Result<(u16, &'static [u8]), String> {
 }
 
 fn mod_init() -> Result<(), String> {
-    set_report_sink(report_panic);
     let (default_code, reason) = params()?;
     let (mut a, mut alen, mut p, mut plen) = (core::ptr::null(), 0, core::ptr::null(), 0);
     // SAFETY: the shim writes the four outputs; the strings live as long as the socket list.

@@ -91,6 +91,22 @@ impl Kamailio {
     /// Like `start_at`, with extra command-line arguments (e.g. `-l` for a config without
     /// `listen` lines).
     pub fn start_args(cfg: &Path, sl: Sl, children: u32, port: u16, extra: &[String]) -> Kamailio {
+        Kamailio::launch(cfg, sl, children, port, extra, &[])
+    }
+
+    /// Like `start`, with extra environment variables for Kamailio.
+    pub fn start_env(cfg: &Path, sl: Sl, children: u32, env: &[(&str, String)]) -> Kamailio {
+        Kamailio::launch(cfg, sl, children, free_port(), &[], env)
+    }
+
+    fn launch(
+        cfg: &Path,
+        sl: Sl,
+        children: u32,
+        port: u16,
+        extra: &[String],
+        env: &[(&str, String)],
+    ) -> Kamailio {
         let run = scratch("run");
         let log = run.join("kamailio.log");
         let mut child = spawn(
@@ -103,6 +119,7 @@ impl Kamailio {
                 ("CHILDREN", children.to_string()),
             ],
             extra,
+            env,
         );
         if let Ok(Some(status)) = child.try_wait() {
             panic!("kamailio exited at once ({status})");
@@ -231,6 +248,7 @@ fn spawn(
     log: &Path,
     defs: &[(&str, String)],
     extra: &[String],
+    env: &[(&str, String)],
 ) -> Child {
     let mpath = module_path(sl);
     let mut cmd = Command::new("kamailio");
@@ -246,6 +264,9 @@ fn spawn(
         cmd.arg("-A").arg(format!("{k}={v}"));
     }
     cmd.args(extra);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let out = std::fs::File::create(log).expect("log file");
     cmd.stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
@@ -255,6 +276,11 @@ fn spawn(
 
 /// Runs Kamailio on a config expected to be refused; returns (exit success, log).
 pub fn start_expecting_refusal(cfg_text: &str) -> (bool, String) {
+    start_expecting_refusal_env(cfg_text, &[])
+}
+
+/// Like `start_expecting_refusal`, with extra environment variables for Kamailio.
+pub fn start_expecting_refusal_env(cfg_text: &str, env: &[(&str, String)]) -> (bool, String) {
     let dir = scratch("refuse");
     let cfg = dir.join("k.cfg");
     std::fs::write(&cfg, cfg_text).unwrap();
@@ -269,6 +295,7 @@ pub fn start_expecting_refusal(cfg_text: &str) -> (bool, String) {
             ("CHILDREN", "1".into()),
         ],
         &[],
+        env,
     );
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
