@@ -3,6 +3,7 @@
 #   make run     build the module and start Kamailio on 127.0.0.1:5060 with examples/kamailio.cfg
 #   make test    everything: Rust tests, C harness under valgrind, real Kamailio + sipp
 #   make bench   callgrind + sipp comparison with the native module
+#   make fuzz    every fuzz target for FUZZ_SECONDS (default 300) each
 SHELL := /bin/bash
 .DEFAULT_GOAL := module
 
@@ -13,7 +14,7 @@ MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
 MODULE_DIR   := target/module
 CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC))'
 
-.PHONY: deps module module-debug run test test-rust test-c test-host header check fmt clippy bench clean
+.PHONY: deps module module-debug run test test-rust test-c test-host fuzz fuzz-smoke header check fmt clippy bench clean
 
 deps:
 	scripts/deps.sh
@@ -28,7 +29,7 @@ run: module
 	kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
 		-Y $(CURDIR)/target/run -P $(CURDIR)/target/run/kamailio.pid
 
-test: deps check test-rust test-c test-host
+test: deps check test-rust test-c test-host fuzz-smoke
 
 # Formatting, lints and the committed header are part of the test.
 check:
@@ -50,7 +51,15 @@ test-c:
 # Real Kamailio and sipp on loopback, against our module and the native one.
 test-host:
 	$(CARGO_HOST) cargo build --features kamailio,panic-test --target-dir target/host
-	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir target/host --test host --test parity --test stock --test kemi --test faults -- --test-threads=1
+	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir target/host --test host --test parity --test stock --test kemi --test faults --test robust -- --test-threads=1
+
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# A short run of each target from the committed corpus (part of make test and CI).
+fuzz-smoke:
+	scripts/fuzz.sh 15 --smoke
 
 header:
 	cargo build

@@ -25,3 +25,6 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet kamailio 2>/de
   systemctl stop kamailio || true
 fi
 rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt >/dev/null 2>&1 || true
+# Fuzzing (make fuzz, and the smoke run in make test): cargo-fuzz on a nightly toolchain.
+cargo +nightly --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
+cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked >/dev/null 2>&1 || true
