@@ -31,6 +31,8 @@ const RUNTIME: &[&str] = &[
     "sl_send_reply",
     "send_reply",
     "send_reply_mode",
+    "sl_reply_error",
+    "sl_forward_reply",
     "get_reply_totag",
     "statistics",
     "sl.stats",
@@ -52,6 +54,10 @@ fn a_panic_in_each_runtime_entry_is_its_error_value_and_the_next_call_works() {
     for (action, want) in [
         ("send_reply", "SIP/2.0 486 Busy Here"),
         ("mode", "SIP/2.0 403 Mode"),
+        (
+            "error",
+            "SIP/2.0 500 I'm terribly sorry, server error occurred (1/SL)",
+        ),
     ] {
         assert_eq!(
             k.udp(&sock, &request(action, &format!("{action}-1"), p)),
@@ -63,6 +69,17 @@ fn a_panic_in_each_runtime_entry_is_its_error_value_and_the_next_call_works() {
             .expect("answered");
         assert_eq!(status(&r), want);
     }
+    // sl_forward_reply panics once: that reply is not forwarded; the next one is.
+    let (uas, _uas) = spawn_uas();
+    let fwd = |cid: &str| {
+        request("forward", cid, p).replace(
+            "X-Action: forward\r\n",
+            &format!("X-Action: forward\r\nX-UAS: {uas}\r\n"),
+        )
+    };
+    assert_eq!(k.udp(&sock, &fwd("fwd-keep-1")), None);
+    let r = k.udp(&sock, &fwd("fwd-keep-2")).expect("forwarded");
+    assert_eq!(status(&r), "SIP/2.0 480 Temporarily Unavailable");
     // $ltt(s) panics once: the variable is null, the reply still goes out; then it works.
     let r = k.udp(&sock, &request("ltt", "ltt-1", p)).expect("answered");
     assert!(r.contains("X-LTT-S: <null>\r\n"), "{r}");
@@ -102,6 +119,45 @@ fn a_panic_in_each_runtime_entry_is_its_error_value_and_the_next_call_works() {
 }
 
 #[test]
+fn a_panic_in_the_api_entry_fails_that_reply_only() {
+    // siputils' options_reply() answers through the bind_sl API (its freply, the API's
+    // send_reply); sanity and registrar would use sreply ("sl API reply").
+    let k = Kamailio::start_env(
+        &host_cfg("stock.cfg"),
+        Sl::Ours,
+        1,
+        &[("SL_RS_PANIC", "sl API reply,send_reply".to_string())],
+    );
+    let sock = udp_client();
+    let p = sock.local_addr().unwrap().port();
+    let options = |cid: &str| {
+        format!(
+            "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bK{cid};rport\r\n\
+             From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: {cid}\r\nCSeq: 1 OPTIONS\r\n\
+             Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    assert_eq!(k.udp(&sock, &options("api-1")), None);
+    let r = k.udp(&sock, &options("api-2")).expect("answered");
+    assert_eq!(status(&r), "SIP/2.0 200 OK");
+    assert!(
+        k.log_text().contains("sl-rs: panic caught in send_reply"),
+        "{}",
+        k.log_text()
+    );
+    // A sanity failure replies through sreply: the first panics, the next is answered.
+    let bad = |cid: &str| options(cid).replace("1 OPTIONS", "1 REGISTER");
+    assert_eq!(k.udp(&sock, &bad("api-3")), None);
+    let r = k.udp(&sock, &bad("api-4")).expect("answered");
+    assert!(status(&r).starts_with("SIP/2.0 400 "), "{r}");
+    assert!(
+        k.log_text().contains("sl-rs: panic caught in sl API reply"),
+        "{}",
+        k.log_text()
+    );
+}
+
+#[test]
 fn a_panic_in_an_init_time_entry_makes_kamailio_refuse_to_start() {
     let base = std::fs::read_to_string(host_cfg("parity.cfg")).unwrap();
     for entry in [
@@ -113,8 +169,15 @@ fn a_panic_in_an_init_time_entry_makes_kamailio_refuse_to_start() {
         "send_reply_mode fixup",
         "sl_forward_reply fixup",
         "$ltt",
+        "sl_reply fixup",
     ] {
-        let (ok, log) = start_expecting_refusal_env(&base, &[("SL_RS_PANIC", entry.to_string())]);
+        // sl_reply (the alias) is in the base test config, the rest in the parity config.
+        let cfg = if entry == "sl_reply fixup" {
+            std::fs::read_to_string(test_cfg()).unwrap()
+        } else {
+            base.clone()
+        };
+        let (ok, log) = start_expecting_refusal_env(&cfg, &[("SL_RS_PANIC", entry.to_string())]);
         assert!(!ok, "kamailio started with a panic in {entry}");
         assert!(
             log.contains(&format!("sl-rs: panic caught in {entry}")),
