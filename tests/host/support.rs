@@ -224,20 +224,32 @@ impl Kamailio {
     }
 }
 
-impl Drop for Kamailio {
-    fn drop(&mut self) {
-        // Only the process this guard started (and, through it, its workers) is signalled.
+impl Kamailio {
+    /// Stops this Kamailio (SIGTERM to the process this guard started; it stops its
+    /// workers), waiting up to `wait`; SIGKILL after that. True when it stopped by itself.
+    pub fn terminate(&mut self, wait: Duration) -> bool {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return true;
+        }
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + wait;
         while Instant::now() < deadline {
             if !matches!(self.child.try_wait(), Ok(None)) {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        eprintln!("kamailio {pid} did not stop within {wait:?}: killed");
         let _ = self.child.kill();
         let _ = self.child.wait();
+        false
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        self.terminate(Duration::from_secs(10));
     }
 }
 
