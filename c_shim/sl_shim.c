@@ -117,6 +117,16 @@ void sl_shim_log(int level, const char *text, size_t len)
 	}
 }
 
+int sl_shim_log_enabled(int level)
+{
+	switch (level) {
+		case SL_SHIM_ERR: return is_printable(L_ERR);
+		case SL_SHIM_WARN: return is_printable(L_WARN);
+		case SL_SHIM_INFO: return is_printable(L_INFO);
+		default: return is_printable(L_DBG);
+	}
+}
+
 const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len)
 {
 	*len = msg->len > 0 ? (size_t)msg->len : 0;

@@ -29,6 +29,8 @@ enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_B
 
 /* ---- implemented in C (sl_shim.c) ---- */
 void sl_shim_log(int level, const char *text, size_t len);
+/* Whether a line of that level would be printed (so Rust formats only lines that are). */
+int sl_shim_log_enabled(int level);
 
 const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len);
 int sl_shim_msg_no_reply(struct sip_msg *msg);

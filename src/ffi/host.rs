@@ -16,8 +16,16 @@ pub fn log(level: c_int, text: &str) {
 
 macro_rules! log_err { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_ERR, &format!($($a)*)) } }
 macro_rules! log_info { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_INFO, &format!($($a)*)) } }
-macro_rules! log_dbg { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_DBG, &format!($($a)*)) } }
+// Debug lines are formatted only when the host would print them: the ACK filter and the
+// reply path log at debug level on every message.
+macro_rules! log_dbg { ($($a:tt)*) => { if $crate::ffi::host::enabled($crate::ffi::shim::SL_SHIM_DBG) { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_DBG, &format!($($a)*)) } } }
 pub(crate) use {log_dbg, log_err, log_info};
+
+/// Whether the host prints lines of `level` (its `debug` setting, per module).
+pub fn enabled(level: c_int) -> bool {
+    // SAFETY: reads the host's log level settings.
+    unsafe { sl_shim_log_enabled(level) != 0 }
+}
 
 /// Borrows `(ptr, len)` from the host as bytes; empty for NULL.
 ///

@@ -219,17 +219,17 @@ impl Module {
         now: u32,
         shared: &Shared,
     ) -> Result<AckDecision, SlError> {
-        // Cheap test first: most traffic is not ACK and needs no further reading.
+        // Cheap tests first: most traffic is not ACK, and outside the window nothing needs
+        // reading (the decision is the same as after parsing: `decide` tests the window first).
         if !msg.starts_with(b"ACK ") {
             return Ok(AckDecision::NotAck);
         }
-        let req = Request::parse(msg)?;
-        let d = ack::decide(
-            &req,
-            &self.signature,
-            now,
-            shared.ack_deadline.load(Ordering::Relaxed),
-        );
+        let deadline = shared.ack_deadline.load(Ordering::Relaxed);
+        if !ack::window_open(now, deadline) {
+            return Ok(AckDecision::TooLate);
+        }
+        let req = Request::parse_ack_facts(msg)?;
+        let d = ack::decide(&req, &self.signature, now, deadline);
         if d == AckDecision::Absorb {
             shared.counters.filtered_ack();
         }

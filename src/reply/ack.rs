@@ -15,13 +15,18 @@ pub enum AckDecision {
     Foreign,
 }
 
+/// Whether `now` is before `deadline` (Kamailio ticks, compared with wrap-around).
+pub fn window_open(now: u32, deadline: u32) -> bool {
+    (deadline.wrapping_sub(now) as i32) > 0
+}
+
 /// Decides for a parsed request. `now` and `deadline` are Kamailio ticks; the window is open
 /// while `now` is before `deadline` (compared with wrap-around, like the host's timers).
 pub fn decide(req: &Request, sig: &Signature, now: u32, deadline: u32) -> AckDecision {
     if !req.is_method(b"ACK") {
         return AckDecision::NotAck;
     }
-    if (deadline.wrapping_sub(now) as i32) <= 0 {
+    if !window_open(now, deadline) {
         return AckDecision::TooLate;
     }
     match req.to_tag() {

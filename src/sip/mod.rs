@@ -118,6 +118,17 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// Reads the request line and scans the head once.
     pub fn parse(buf: &'a [u8]) -> Result<Request<'a>, ParseError> {
+        Request::scan(buf, false)
+    }
+
+    /// Like [`Request::parse`], but stops at the first header line after the first Via, To
+    /// and Call-ID have all been seen: all the ACK filter needs, for every ACK inside the
+    /// window. Later lines are not checked (a duplicate there is not seen).
+    pub fn parse_ack_facts(buf: &'a [u8]) -> Result<Request<'a>, ParseError> {
+        Request::scan(buf, true)
+    }
+
+    fn scan(buf: &'a [u8], stop_early: bool) -> Result<Request<'a>, ParseError> {
         let (method, version, head_start) = request_line(buf)?;
         let mut via1 = None;
         let mut to = None;
@@ -139,6 +150,9 @@ impl<'a> Request<'a> {
             };
             if seen {
                 return Err(ParseError::Duplicate);
+            }
+            if stop_early && via1.is_some() && to.is_some() && call_id.is_some() {
+                break;
             }
         }
         let (via1_header, via1) = via1.ok_or(ParseError::NoVia)?;
@@ -292,8 +306,28 @@ impl Iterator for Headers<'_> {
     }
 }
 
+/// Position of the first `needle` in `hay`, eight bytes at a time: finding each line's LF is
+/// the reader's hot loop. A byte of `x` is zero exactly where `hay` holds `needle`; the lowest
+/// flagged byte of `(x - 0x01..) & !x & 0x80..` is the first such zero (borrows only flag
+/// bytes above it).
 pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(needle);
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter().position(|&b| b == needle).map(|p| base + p)
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {
@@ -313,11 +347,29 @@ pub(crate) fn is_lws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// RFC 3261 `token` characters, as a table: every header name and Via token is checked.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
+pub(crate) fn is_token_char(b: u8) -> bool {
+    TOKEN[usize::from(b)]
+}
+
 /// RFC 3261 `token`.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+    !s.is_empty() && s.iter().all(|&b| is_token_char(b))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The first value of the first Via header: where a reply goes and what it echoes.
 use core::ops::Range;
 
-use super::{is_lws, is_token};
+use super::{is_lws, is_token_char};
 
 /// The fields of one via-parm, as offsets into the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Cursor<'_> {
     }
 
     fn token(&mut self) -> Option<Range<usize>> {
-        let r = self.take_while(|b| is_token(&[b]));
+        let r = self.take_while(is_token_char);
         (!r.is_empty()).then_some(r)
     }
 
@@ -172,7 +172,7 @@ impl Cursor<'_> {
             }
             Some(b'[') => self.host(),
             _ => {
-                let r = self.take_while(|b| is_token(&[b]) || b == b':');
+                let r = self.take_while(|b| is_token_char(b) || b == b':');
                 (!r.is_empty()).then_some(r)
             }
         }
