@@ -81,8 +81,10 @@ header:
 fmt:
 	cargo fmt --all
 
+# Instruction counts first (deterministic), then CPU time under sipp (noisy on shared cores).
 bench: module
 	cargo bench --bench reply
+	tests/bench/callgrind-compare.sh $(MODULE_DIR)
 	tests/bench/sipp-compare.sh $(MODULE_DIR)
 
 clean:
