@@ -147,31 +147,7 @@ fn to_tags_equal_native_on_the_same_port() {
 #[test]
 fn sipp_1000_invites_get_404_and_every_ack_is_absorbed() {
     let mut k = Kamailio::start(&test_cfg(), Sl::Ours, 4);
-    let out = Command::new("sipp")
-        .args(["-sf"])
-        .arg(sipp_scenario("invite-404-ack.xml"))
-        .args([
-            "-m",
-            "1000",
-            "-r",
-            "400",
-            "-l",
-            "200",
-            "-i",
-            "127.0.0.1",
-            "-p",
-        ])
-        .arg(free_port().to_string())
-        .args(["-timeout", "60s", "-timeout_error", "-nostdin", "-aa"])
-        .arg(format!("127.0.0.1:{}", k.port))
-        .output()
-        .expect("sipp is installed (make deps)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "sipp reported failed calls:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sipp_calls(&k, "invite-404-ack.xml", 1000, 400, 200);
     std::thread::sleep(Duration::from_millis(300));
     let log = k.log_text();
     assert_eq!(
@@ -315,11 +291,5 @@ fn bad_literals_and_params_make_kamailio_refuse_to_start() {
             "modparam(\"sl\", \"default_code\", 42): reply code 42 is outside 100..699",
         ),
     ];
-    for (from, to, expect) in cases {
-        let cfg = base.replacen(from, to, 1);
-        assert_ne!(cfg, base);
-        let (ok, log) = start_expecting_refusal(&cfg);
-        assert!(!ok, "kamailio started with `{to}`");
-        assert!(log.contains(expect), "no `{expect}` in the log:\n{log}");
-    }
+    assert_refused(&base, &cases);
 }

@@ -10,31 +10,13 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use support::*;
 
 /// Runs `calls` sipp calls at `rate` per second; returns sipp's counts of (INVITEs sent,
 /// INVITE retransmissions, 404s received, ACKs sent).
 fn sipp(k: &Kamailio, calls: u64, rate: u64) -> (u64, u64, u64, u64) {
-    let out = Command::new("sipp")
-        .arg("-sf")
-        .arg(sipp_scenario("invite-404-ack.xml"))
-        .args([
-            "-m",
-            &calls.to_string(),
-            "-r",
-            &rate.to_string(),
-            "-l",
-            "2000",
-        ])
-        .args(["-i", "127.0.0.1", "-p", &free_port().to_string()])
-        .args(["-timeout", "300s", "-timeout_error", "-nostdin"])
-        .arg(format!("127.0.0.1:{}", k.port))
-        .output()
-        .expect("sipp is installed (make deps)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "sipp reported failed calls:\n{text}");
+    let text = sipp_calls(k, "invite-404-ack.xml", calls, rate, 2000);
     // The final screen's message table: "INVITE ---------->  N  retrans  timeout".
     let row = |prefix: &str| -> Vec<u64> {
         text.lines()

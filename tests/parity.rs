@@ -10,7 +10,6 @@
 mod support;
 
 use std::collections::HashMap;
-use std::process::Command;
 use std::time::Duration;
 
 use support::*;
@@ -225,30 +224,7 @@ fn statistics_and_event_routes_are_exact_across_four_workers() {
     const N: u64 = 600;
     let k = Kamailio::start(&host_cfg("parity.cfg"), Sl::Ours, 4);
     let before = k.kamcmd(&["stats.get_statistics", "sl:"]);
-    let out = Command::new("sipp")
-        .arg("-sf")
-        .arg(sipp_scenario("invite-404-ack.xml"))
-        .args([
-            "-m",
-            &N.to_string(),
-            "-r",
-            "300",
-            "-l",
-            "100",
-            "-i",
-            "127.0.0.1",
-            "-p",
-        ])
-        .arg(free_port().to_string())
-        .args(["-timeout", "60s", "-timeout_error", "-nostdin", "-aa"])
-        .arg(format!("127.0.0.1:{}", k.port))
-        .output()
-        .expect("sipp is installed (make deps)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    sipp_calls(&k, "invite-404-ack.xml", N, 300, 100);
     std::thread::sleep(Duration::from_millis(300));
     let after = k.kamcmd(&["stats.get_statistics", "sl:"]);
     let d = |name: &str| stat(&after, name) - stat(&before, name);
@@ -336,12 +312,11 @@ fn bad_parameters_and_literals_make_kamailio_refuse_to_start() {
             "$ltt(q): unknown key",
         ),
     ];
-    for (to, expect) in cases {
-        let cfg = base.replacen("loadmodule \"sl.so\"\n", &to, 1);
-        let (ok, log) = start_expecting_refusal(&cfg);
-        assert!(!ok, "kamailio started with `{to}`");
-        assert!(log.contains(expect), "no `{expect}` in the log:\n{log}");
-    }
+    let cases: Vec<_> = cases
+        .iter()
+        .map(|(to, expect)| ("loadmodule \"sl.so\"\n", to.as_str(), *expect))
+        .collect();
+    assert_refused(&base, &cases);
 }
 
 #[test]

@@ -11,14 +11,7 @@
 set -euo pipefail
 ours_dir=$(cd "${1:?usage: callgrind-compare.sh MODULE_DIR [N]}" && pwd)
 n=${2:-1000}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-native_dir=/usr/lib/x86_64-linux-gnu/kamailio/modules
-work=$(mktemp -d)
-kpid=
-cleanup() { [ -n "$kpid" ] && kill "$kpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
 
 # load PORT METHOD N: sends N requests (and ACKs to INVITE replies), after a readiness probe.
 load() {

@@ -6,14 +6,7 @@ set -euo pipefail
 ours_dir=$(cd "${1:?usage: sipp-compare.sh MODULE_DIR}" && pwd)
 calls=${2:-10000}
 rate=${3:-1000}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-native_dir=/usr/lib/x86_64-linux-gnu/kamailio/modules
-work=$(mktemp -d)
-kpid=
-cleanup() { [ -n "$kpid" ] && kill "$kpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
 
 # Sum of user+system clock ticks of a process and its children (the workers).
 cpu_ticks() {

@@ -400,3 +400,38 @@ pub fn spawn_uas() -> (u16, std::thread::JoinHandle<()>) {
     });
     (port, h)
 }
+
+/// Runs sipp's `scenario` (in `examples/sipp/`) against `k`: `calls` calls at `rate` per
+/// second, at most `limit` at once. Asserts that sipp counted no failed call or timeout;
+/// returns its final screen (the message table).
+pub fn sipp_calls(k: &Kamailio, scenario: &str, calls: u64, rate: u64, limit: u64) -> String {
+    let out = Command::new("sipp")
+        .arg("-sf")
+        .arg(sipp_scenario(scenario))
+        .args(["-m", &calls.to_string(), "-r", &rate.to_string()])
+        .args(["-l", &limit.to_string(), "-i", "127.0.0.1"])
+        .args(["-p", &free_port().to_string()])
+        .args(["-timeout", "300s", "-timeout_error", "-nostdin"])
+        .arg(format!("127.0.0.1:{}", k.port))
+        .output()
+        .expect("sipp is installed (make deps)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "sipp reported failed calls:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// For each `(from, to, expect)`: `base` with `from` replaced by `to` must make Kamailio
+/// refuse to start with `expect` in its log.
+pub fn assert_refused(base: &str, cases: &[(&str, &str, &str)]) {
+    for (from, to, expect) in cases {
+        let cfg = base.replacen(from, to, 1);
+        assert_ne!(cfg, base, "`{from}` is not in the config");
+        let (ok, log) = start_expecting_refusal(&cfg);
+        assert!(!ok, "kamailio started with `{to}`");
+        assert!(log.contains(expect), "no `{expect}` in the log:\n{log}");
+    }
+}
