@@ -227,23 +227,31 @@ impl Kamailio {
 impl Kamailio {
     /// Stops this Kamailio (SIGTERM to the process this guard started; it stops its
     /// workers), waiting up to `wait`; SIGKILL after that. True when it stopped by itself.
+    /// Either way, workers left behind in its process group are killed: Kamailio's workers
+    /// can hang in their SIGTERM handler (it takes the cfg lock, which a worker interrupted
+    /// inside it never releases), and a test must not leave processes running.
     pub fn terminate(&mut self, wait: Duration) -> bool {
-        if !matches!(self.child.try_wait(), Ok(None)) {
-            return true;
-        }
         let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + wait;
-        while Instant::now() < deadline {
-            if !matches!(self.child.try_wait(), Ok(None)) {
-                return true;
+        let mut stopped = true;
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            let deadline = Instant::now() + wait;
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            if matches!(self.child.try_wait(), Ok(None)) {
+                eprintln!("kamailio {pid} did not stop within {wait:?}: killed");
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                stopped = false;
+            }
         }
-        eprintln!("kamailio {pid} did not stop within {wait:?}: killed");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        false
+        // The group id is the main process's pid, not reused while the group has members.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stderr(Stdio::null())
+            .status();
+        stopped
     }
 }
 
@@ -283,6 +291,8 @@ fn spawn(
     cmd.stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
         .stderr(out);
+    // Its own process group: whatever it leaves behind can be stopped with it.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.spawn().expect("kamailio is installed (make deps)")
 }
 
