@@ -154,9 +154,8 @@ pub extern "C" fn sl_rs_reply_totag(
         if s.is_null() || len.is_null() {
             return -1;
         }
-        let tm = m.in_transaction();
         let (p, n) = match key {
-            SL_SHIM_TOTAG_TM | SL_SHIM_TOTAG_AUTO if tm => {
+            SL_SHIM_TOTAG_TM | SL_SHIM_TOTAG_AUTO if m.in_transaction() => {
                 let (mut p, mut n) = (core::ptr::null(), 0);
                 // SAFETY: valid message; the tag lives in the transaction.
                 if unsafe { sl_shim_tm_totag(msg, &mut p, &mut n) } < 0 {
