@@ -4,13 +4,12 @@
 use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_long, c_void};
 
-use super::entry::{forward_reply, report_panic, script_result, send_reply};
-use super::host::{host_bytes, log_err, with_reply_buf, Msg, GLOBAL};
+use super::entry::{forward_reply, report_panic, send_reply, sl_reply, validated};
+use super::host::{host_bytes, log_err, Msg, GLOBAL};
 use super::shim::*;
 use crate::guard::{ffi_guard, set_report_sink};
 use crate::module::Host;
 use crate::reply::totag::TOTAG_LEN;
-use crate::reply::{check_code, check_reason};
 use crate::stats::{RPC_FIELDS, STATS};
 
 /// `mod_register`: called when the module is loaded; exports the KEMI functions.
@@ -62,8 +61,9 @@ pub extern "C" fn sl_rs_api_reply(
         };
         // SAFETY: borrowed from the calling module for this call.
         let reason = unsafe { api_text(reason, rlen) };
-        let Some(code) = checked("sl reply", code, reason) else {
-            return -1;
+        let code = match validated("sl reply", code.into(), reason) {
+            Ok(c) => c,
+            Err(r) => return r,
         };
         // SAFETY: as above.
         let tag = (!tag.is_null()).then(|| unsafe { api_text(tag, tlen) });
@@ -74,11 +74,7 @@ pub extern "C" fn sl_rs_api_reply(
             );
             return -1;
         }
-        let r = with_reply_buf(|buf| {
-            g.module
-                .send_reply(&mut m, g.shared.get(), buf, code, reason, tag)
-        });
-        script_result("sl reply", r.map(drop))
+        sl_reply("sl reply", g, &mut m, code, reason, tag)
     })
 }
 
@@ -98,22 +94,11 @@ pub extern "C" fn sl_rs_api_send_reply(
         };
         // SAFETY: borrowed from the caller for this call.
         let reason = unsafe { api_text(reason, rlen) };
-        match checked("send_reply", code, reason) {
-            Some(code) => send_reply(g, &mut m, code, reason, mode),
-            None => -1,
+        match validated("send_reply", code.into(), reason) {
+            Ok(code) => send_reply(g, &mut m, code, reason, mode),
+            Err(r) => r,
         }
     })
-}
-
-fn checked(func: &str, code: c_int, reason: &[u8]) -> Option<u16> {
-    let r = check_code(code.into()).and_then(|c| check_reason(reason).map(|()| c));
-    r.map_err(|e| {
-        log_err!(
-            "{func}({code}, \"{}\"): {e}; no reply sent",
-            String::from_utf8_lossy(reason).escape_debug()
-        )
-    })
-    .ok()
 }
 
 /// KEMI `sl_forward_reply(code, reason)`; empty strings keep the received values.

@@ -343,10 +343,6 @@ unsafe fn code_and_reason<'a>(
     } else {
         i64::from(v)
     };
-    let code = check_code(code).map_err(|e| {
-        log_err!("{func}: {e}; no reply sent");
-        -1
-    })?;
     let (mut s, mut len) = (core::ptr::null(), 0);
     // SAFETY: as the caller guarantees; the result lives for this call.
     let reason = if unsafe { sl_shim_get_str(msg, reason.cast(), &mut s, &mut len) } < 0 {
@@ -355,14 +351,21 @@ unsafe fn code_and_reason<'a>(
         // SAFETY: valid for `len` bytes for this call.
         unsafe { host_bytes(s, len) }
     };
-    check_reason(reason).map_err(|e| {
-        log_err!(
-            "{func}({code}, \"{}\"): {e}; no reply sent",
-            String::from_utf8_lossy(reason).escape_debug()
-        );
-        -1
-    })?;
-    Ok((code, reason))
+    Ok((validated(func, code, reason)?, reason))
+}
+
+/// Checks a reply's code and reason at run time (script, API, KEMI alike); `Err` carries the
+/// return value after logging what was refused.
+pub(super) fn validated(func: &str, code: i64, reason: &[u8]) -> Result<u16, c_int> {
+    check_code(code)
+        .and_then(|c| check_reason(reason).map(|()| c))
+        .map_err(|e| {
+            log_err!(
+                "{func}({code}, \"{}\"): {e}; no reply sent",
+                String::from_utf8_lossy(reason).escape_debug()
+            );
+            -1
+        })
 }
 
 /// `sl_send_reply(code, reason)` and `sl_reply(code, reason)`: 1 sent, -1 error, -2 the
@@ -385,12 +388,24 @@ pub extern "C" fn sl_rs_w_sl_send_reply(
             Err(r) => return r,
         };
         test_panic_point(reason);
-        let r = with_reply_buf(|buf| {
-            g.module
-                .send_reply(&mut m, g.shared.get(), buf, code, reason, None)
-        });
-        script_result("sl_send_reply", r.map(drop))
+        sl_reply("sl_send_reply", g, &mut m, code, reason, None)
     })
+}
+
+/// A stateless reply for the script and the API, with `tag` as To-tag when given.
+pub(super) fn sl_reply(
+    func: &str,
+    g: &Global,
+    m: &mut Msg,
+    code: u16,
+    reason: &[u8],
+    tag: Option<&[u8]>,
+) -> c_int {
+    let r = with_reply_buf(|buf| {
+        g.module
+            .send_reply(m, g.shared.get(), buf, code, reason, tag)
+    });
+    script_result(func, r.map(drop))
 }
 
 /// `send_reply(code, reason)`: through tm when it holds a transaction, else statelessly.

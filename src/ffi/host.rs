@@ -14,12 +14,13 @@ pub fn log(level: c_int, text: &str) {
     unsafe { sl_shim_log(level, text.as_ptr().cast(), text.len()) }
 }
 
-macro_rules! log_err { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_ERR, &format!($($a)*)) } }
-macro_rules! log_info { ($($a:tt)*) => { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_INFO, &format!($($a)*)) } }
-// Debug lines are formatted only when the host would print them: the ACK filter and the
-// reply path log at debug level on every message.
-macro_rules! log_dbg { ($($a:tt)*) => { if $crate::ffi::host::enabled($crate::ffi::shim::SL_SHIM_DBG) { $crate::ffi::host::log($crate::ffi::shim::SL_SHIM_DBG, &format!($($a)*)) } } }
-pub(crate) use {log_dbg, log_err, log_info};
+// A line is formatted only when the host would print it: the ACK filter and the reply path
+// log at debug level on every message.
+macro_rules! log_at { ($level:expr, $($a:tt)*) => { if $crate::ffi::host::enabled($level) { $crate::ffi::host::log($level, &format!($($a)*)) } } }
+macro_rules! log_err { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::shim::SL_SHIM_ERR, $($a)*) } }
+macro_rules! log_info { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::shim::SL_SHIM_INFO, $($a)*) } }
+macro_rules! log_dbg { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::shim::SL_SHIM_DBG, $($a)*) } }
+pub(crate) use {log_at, log_dbg, log_err, log_info};
 
 /// Whether the host prints lines of `level` (its `debug` setting, per module).
 pub fn enabled(level: c_int) -> bool {

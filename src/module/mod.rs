@@ -140,11 +140,15 @@ impl Module {
         }
         let len = {
             let req = Request::parse(host.msg()).map_err(SlError::from)?;
-            let ours =
-                (tag.is_none() && needs_to_tag(&req, code)).then(|| self.signature.to_tag(&req));
-            let to_tag = match tag {
-                Some(t) if needs_to_tag(&req, code) => Some(t),
-                _ => ours.as_ref().map(|t| &t[..]),
+            // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
+            let ours;
+            let to_tag = match (needs_to_tag(&req, code), tag) {
+                (false, _) => None,
+                (true, Some(t)) => Some(t),
+                (true, None) => {
+                    ours = self.signature.to_tag(&req);
+                    Some(&ours[..])
+                }
             };
             let mut ip = [0u8; 64];
             let rport = req.via1.rport.is_some() || host.force_rport();
