@@ -103,5 +103,24 @@ mod host {
             .expect("bindgen can read the host's sr_module.h (is libclang installed? make deps)")
             .write_to_file(out.join("host_bindings.rs"))
             .expect("OUT_DIR is writable");
+
+        // The parsed message Rust reads (src/ffi/msg.rs): the request line, the header list,
+        // the first Via and the To. Whatever they point at beyond that stays opaque.
+        let mut bg = bindgen::Builder::default()
+            .header(crate_dir.join("c_shim/msg_types.h").to_string_lossy())
+            .clang_arg(format!("-I{}", src.display()))
+            .clang_arg("-DMOD_NAME=\"sl\"")
+            .allowlist_type("sip_msg|hdr_field|via_body|via_param|to_body")
+            .allowlist_var("SIP_REQUEST")
+            .layout_tests(true)
+            .derive_debug(false)
+            .derive_default(false);
+        for d in &cdefs {
+            bg = bg.clang_arg(d);
+        }
+        bg.generate()
+            .expect("bindgen can read the host's msg_parser.h")
+            .write_to_file(out.join("msg_bindings.rs"))
+            .expect("OUT_DIR is writable");
     }
 }

@@ -3,7 +3,8 @@
  * compile defines (see build.rs). Two parts:
  *   (a) tables and strings the host reads: cmds, params, version and flags;
  *   (b) one small wrapper per host macro, inline function or struct field Rust needs.
- * No logic lives here: every decision is made in Rust.
+ * No logic lives here: every decision is made in Rust (the ACK filter's method compare, which
+ * every request pays, is the one test made here).
  */
 #include <string.h>
 
@@ -132,6 +133,8 @@ const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len)
 	*len = msg->len > 0 ? (size_t)msg->len : 0;
 	return msg->buf;
 }
+
+size_t sl_shim_sizeof_sip_msg(void) { return sizeof(struct sip_msg); }
 
 int sl_shim_msg_no_reply(struct sip_msg *msg)
 {
@@ -508,9 +511,19 @@ void *sl_shim_shm_malloc(size_t size) { return shm_malloc(size); }
 
 void sl_shim_shm_free(void *p) { shm_free(p); }
 
+/* Runs before the script for every request: all but ACKs leave at this compare, the one cost
+ * every request pays (the core parsed the method before any callback runs). */
+static int filter_ack(struct sip_msg *msg, unsigned int flags, void *param)
+{
+	if (msg->first_line.type != SIP_REQUEST
+			|| msg->first_line.u.request.method_value != METHOD_ACK)
+		return 1;
+	return sl_rs_filter_ack(msg, flags, param);
+}
+
 int sl_shim_register_ack_filter(void)
 {
-	return register_script_cb(sl_rs_filter_ack, PRE_SCRIPT_CB | REQUEST_CB, 0);
+	return register_script_cb(filter_ack, PRE_SCRIPT_CB | REQUEST_CB, 0);
 }
 
 int sl_shim_first_socket(const char **addr, size_t *alen, const char **port, size_t *plen)
@@ -548,15 +561,25 @@ int sl_shim_fparam_str_literal(void *fp, const char **s, size_t *len)
 	return 1;
 }
 
+/* Literals (the usual sl_send_reply("404", "Not Found")) are read in place; only variables
+ * go through the core's evaluation. */
 int sl_shim_get_int(struct sip_msg *msg, void *fp, int *out)
 {
-	return get_int_fparam(out, msg, (fparam_t *)fp);
+	fparam_t *p = (fparam_t *)fp;
+	if (p && p->type == FPARAM_INT) {
+		*out = p->v.i;
+		return 0;
+	}
+	return get_int_fparam(out, msg, p);
 }
 
 int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len)
 {
+	fparam_t *p = (fparam_t *)fp;
 	str v = STR_NULL;
-	if (get_str_fparam(&v, msg, (fparam_t *)fp) < 0 || (v.s == NULL && v.len > 0))
+	if (p && p->type == FPARAM_STR) {
+		v = p->v.str;
+	} else if (get_str_fparam(&v, msg, p) < 0 || (v.s == NULL && v.len > 0))
 		return -1;
 	*s = v.s;
 	*len = v.len > 0 ? (size_t)v.len : 0;

@@ -33,6 +33,8 @@ void sl_shim_log(int level, const char *text, size_t len);
 int sl_shim_log_enabled(int level);
 
 const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len);
+/* sizeof(struct sip_msg) as this compiler lays it out (Rust checks its own against it). */
+size_t sl_shim_sizeof_sip_msg(void);
 int sl_shim_msg_no_reply(struct sip_msg *msg);
 int sl_shim_msg_force_rport(struct sip_msg *msg);
 int sl_shim_received_test(struct sip_msg *msg);

@@ -6,7 +6,7 @@
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
-use crate::sip::Request;
+use crate::sip::{tag_param, Header, HeaderKind, Request, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
 pub fn parse(data: &[u8]) {
@@ -54,6 +54,7 @@ pub fn reply(data: &[u8]) {
     let mut out = vec![0u8; 2 * msg.len() + 512];
     let n = match build_reply(
         &req,
+        req.headers(),
         &p,
         lumps.iter().copied().take(usize::from(flags & 8 != 0)),
         &mut out,
@@ -80,6 +81,23 @@ pub fn reply(data: &[u8]) {
         let t = [b";tag=", &tag[..]].concat();
         assert!(r.windows(t.len()).any(|w| w == t), "our To-tag");
     }
+    // Built from a host's split (after as many lines as the high bits say), the same reply.
+    let (split, lines) = split_at(msg, usize::from(flags >> 4)).expect("a split");
+    let sreq = Request::from_split(msg, split).expect("a split of a parsed request");
+    let mut again = vec![0u8; out.len()];
+    let lumps = lumps.iter().copied().take(usize::from(flags & 8 != 0));
+    let m = build_reply(
+        &sreq,
+        sreq.lines(Some(lines.into_iter().map(Ok))),
+        &p,
+        lumps,
+        &mut again,
+    );
+    assert_eq!(
+        m.map(|m| &again[..m]),
+        Ok(r),
+        "split and parsed requests differ"
+    );
 }
 
 /// The ACK decision: never panics; absorbs only an ACK inside the window whose To-tag is the
@@ -113,4 +131,26 @@ pub fn ack(data: &[u8]) {
         AckDecision::NotAck => assert!(!req.is_method(b"ACK")),
         AckDecision::TooLate | AckDecision::Foreign => assert!(req.is_method(b"ACK")),
     }
+}
+
+/// The split a host whose parser stopped after `k` header lines hands over (a host always reads
+/// past the first Via), made from this crate's own reading; `None` when that reading fails.
+pub fn split_at(msg: &[u8], k: usize) -> Option<(Split, Vec<Header>)> {
+    let req = Request::parse(msg).ok()?;
+    let all = req.headers().collect::<Result<Vec<_>, _>>().ok()?;
+    let via = all.iter().position(|h| h.raw == req.via1_header.raw)?;
+    let head = &all[..k.clamp(via + 1, all.len())];
+    let first = |kind| head.iter().find(|h| h.kind == kind);
+    let line_end = crate::sip::memchr(b'\n', msg)?;
+    let version_end = line_end - usize::from(msg[..line_end].ends_with(b"\r"));
+    let split = Split {
+        method: 0..req.method.len(),
+        version: version_end - req.version.len()..version_end,
+        via1_header: req.via1_header.clone(),
+        via1: req.via1.clone(),
+        to: first(HeaderKind::To).map(|h| (h.clone(), tag_param(msg, h.value.clone()))),
+        call_id: first(HeaderKind::CallId).map(|h| h.value.clone()),
+        rest: head.last()?.raw.end,
+    };
+    Some((split, head.to_vec()))
 }

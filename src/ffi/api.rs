@@ -148,18 +148,16 @@ pub extern "C" fn sl_rs_reply_totag(
                 }
                 (p, n)
             }
-            SL_SHIM_TOTAG_STATELESS | SL_SHIM_TOTAG_AUTO => {
-                match g.module.stateless_to_tag(m.msg()) {
-                    Ok(tag) => TOTAG.with(|t| {
-                        t.set(tag);
-                        (t.as_ptr().cast::<c_char>().cast_const(), TOTAG_LEN)
-                    }),
-                    Err(e) => {
-                        log_err!("sl-rs: no local To-tag for this request: {e}");
-                        return -1;
-                    }
+            SL_SHIM_TOTAG_STATELESS | SL_SHIM_TOTAG_AUTO => match g.module.stateless_to_tag(&m) {
+                Ok(tag) => TOTAG.with(|t| {
+                    t.set(tag);
+                    (t.as_ptr().cast::<c_char>().cast_const(), TOTAG_LEN)
+                }),
+                Err(e) => {
+                    log_err!("sl-rs: no local To-tag for this request: {e}");
+                    return -1;
                 }
-            }
+            },
             _ => return -1,
         };
         // SAFETY: checked non-NULL above; the caller's outputs.

@@ -85,6 +85,9 @@ fn params() -> Result<(u16, &'static [u8]), String> {
 }
 
 fn mod_init() -> Result<(), String> {
+    if !super::msg::layout_matches() {
+        return Err("this build's struct sip_msg layout differs from the host's (built with other headers or defines?)".into());
+    }
     let (default_code, reason) = params()?;
     let (mut a, mut alen, mut p, mut plen) = (core::ptr::null(), 0, core::ptr::null(), 0);
     // SAFETY: the shim writes the four outputs; the strings live as long as the socket list.
@@ -183,9 +186,8 @@ pub extern "C" fn sl_rs_filter_ack(
         let (Some(m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
             return 1;
         };
-        let buf = crate::module::Host::msg(&m);
         let now = crate::module::Host::ticks(&m);
-        match g.module.filter_ack(buf, now, g.shared.get()) {
+        match g.module.filter_ack(&m, now, g.shared.get()) {
             Ok(AckDecision::Absorb) => {
                 log_dbg!("sl-rs: ACK to a local stateless reply absorbed");
                 // SAFETY: valid message; runs the callbacks and the event route.

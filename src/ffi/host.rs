@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 
 use super::shim::*;
 use crate::module::{Host, Module, ReplyError, SendFailed, Shared};
+use crate::reply::totag::TagInput;
 use crate::reply::Lump;
+use crate::sip::Split;
 
 /// Logs one line through the host's `LM_*` macros.
 pub fn log(level: c_int, text: &str) {
@@ -179,11 +181,20 @@ impl<'a> Iterator for Lumps<'a> {
 
 impl Host for Msg {
     type Lumps<'a> = Lumps<'a>;
+    type SplitLines<'a> = super::msg::SplitLines<'a>;
 
     fn msg(&self) -> &[u8] {
         let mut len = 0;
         // SAFETY: valid message (type invariant); its buffer lives as long as the message.
         unsafe { host_bytes(sl_shim_msg_buf(self.raw(), &mut len), len) }
+    }
+
+    fn split(&self) -> Option<(Split, Self::SplitLines<'_>)> {
+        super::msg::split(self)
+    }
+
+    fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
+        super::msg::ack_facts(self)
     }
 
     fn no_reply(&self) -> bool {

@@ -1,6 +1,7 @@
 //! The Kamailio edge: everything that touches host pointers lives below this module.
 //! - `shim`: declarations of the C shim (`c_shim/sl_shim.h`).
 //! - `host`: safe wrappers over a message and the module's process state.
+//! - `msg`: the read-only view of what the core's parser already split of a message.
 //! - `entry`: the `extern "C"` functions the host calls, each behind the panic guard.
 //! - `api`: what other modules, KEMI, `$ltt`, the statistics and RPC call.
 //! - `exports`: the `dlsym` roots (`exports`, `module_version`, `module_flags`).
@@ -8,4 +9,5 @@ mod api;
 mod entry;
 mod exports;
 mod host;
+mod msg;
 mod shim;

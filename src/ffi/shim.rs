@@ -21,11 +21,11 @@ pub const SL_SHIM_TOTAG_STATELESS: c_int = 1;
 pub const SL_SHIM_TOTAG_TM: c_int = 2;
 pub const SL_SHIM_LUMP_HDR: c_int = 1;
 pub const SL_SHIM_LUMP_BODY: c_int = 2;
-
 extern "C" {
     pub fn sl_shim_log(level: c_int, text: *const c_char, len: usize);
     pub fn sl_shim_log_enabled(level: c_int) -> c_int;
     pub fn sl_shim_msg_buf(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
+    pub fn sl_shim_sizeof_sip_msg() -> usize;
     pub fn sl_shim_msg_no_reply(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
-use crate::reply::totag::{Signature, TOTAG_LEN};
+use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
-use crate::sip::Request;
+use crate::sip::{Header, Lines, ParseError, Request, Split};
 use crate::stats::Counters;
 
 /// What the module needs from the host for one request.
@@ -17,8 +17,18 @@ pub trait Host {
     type Lumps<'a>: Iterator<Item = Lump<'a>>
     where
         Self: 'a;
+    /// The header lines the host's parser split (see [`Host::split`]).
+    type SplitLines<'a>: Iterator<Item = Result<Header, ParseError>>
+    where
+        Self: 'a;
     /// The received message, borrowed for the call.
     fn msg(&self) -> &[u8];
+    /// What the host's parser already read of the request, and the header lines it split, in
+    /// order; `None` when it has nothing (the module then reads `msg()` itself).
+    fn split(&self) -> Option<(Split, Self::SplitLines<'_>)>;
+    /// An ACK's To-tag (`None`: it has none) and what our tag for it is computed from, as the
+    /// host's parser read them; `None` when it did not read all of them.
+    fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
     /// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
     fn no_reply(&self) -> bool;
     /// Kamailio's `received_test`: the top Via needs `received=`.
@@ -139,7 +149,7 @@ impl Module {
             host.add_redirect_contacts();
         }
         let len = {
-            let req = Request::parse(host.msg()).map_err(SlError::from)?;
+            let (req, lines) = read(host).map_err(SlError::from)?;
             // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
             let ours;
             let to_tag = match (needs_to_tag(&req, code), tag) {
@@ -160,7 +170,7 @@ impl Module {
                 rport: rport.then(|| host.source_port()),
                 server_header: host.server_header(),
             };
-            let len = build_reply(&req, &params, host.lumps(), buf)?;
+            let len = build_reply(&req, lines, &params, host.lumps(), buf)?;
             if req.is_method(b"INVITE") {
                 shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
@@ -212,19 +222,20 @@ impl Module {
     }
 
     /// The To-tag a stateless reply to this request carries (`$ltt(s)`).
-    pub fn stateless_to_tag(&self, msg: &[u8]) -> Result<[u8; TOTAG_LEN], SlError> {
-        Ok(self.signature.to_tag(&Request::parse(msg)?))
+    pub fn stateless_to_tag<H: Host>(&self, host: &H) -> Result<[u8; TOTAG_LEN], SlError> {
+        Ok(self.signature.to_tag(&read(host)?.0))
     }
 
     /// The pre-script filter: `Absorb` means drop the message before the script sees it.
-    pub fn filter_ack(
+    pub fn filter_ack<H: Host>(
         &self,
-        msg: &[u8],
+        host: &H,
         now: u32,
         shared: &Shared,
     ) -> Result<AckDecision, SlError> {
         // Cheap tests first: most traffic is not ACK, and outside the window nothing needs
         // reading (the decision is the same as after parsing: `decide` tests the window first).
+        let msg = host.msg();
         if !msg.starts_with(b"ACK ") {
             return Ok(AckDecision::NotAck);
         }
@@ -232,13 +243,33 @@ impl Module {
         if !ack::window_open(now, deadline) {
             return Ok(AckDecision::TooLate);
         }
-        let req = Request::parse_ack_facts(msg)?;
-        let d = ack::decide(&req, &self.signature, now, deadline);
+        let d = match host.ack_facts() {
+            Some((tag, input)) => ack::decide_ack(tag, &input, &self.signature, now, deadline),
+            None => {
+                let req = Request::parse_ack_facts(msg)?;
+                ack::decide(&req, &self.signature, now, deadline)
+            }
+        };
         if d == AckDecision::Absorb {
             shared.counters.filtered_ack();
         }
         Ok(d)
     }
+}
+
+/// The request and its header lines in order: from the host's split when it has one, else
+/// read from the bytes.
+type HostLines<'h, H> = Lines<'h, <H as Host>::SplitLines<'h>>;
+
+#[inline(always)]
+fn read<H: Host>(host: &H) -> Result<(Request<'_>, HostLines<'_, H>), ParseError> {
+    let msg = host.msg();
+    let (req, split) = match host.split() {
+        Some((s, lines)) => (Request::from_split(msg, s)?, Some(lines)),
+        None => (Request::parse(msg)?, None),
+    };
+    let lines = req.lines(split);
+    Ok((req, lines))
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 use super::*;
 use crate::reply::totag::SL_SEED;
+use crate::sip::ParseError;
+
+type HeaderResult = Result<Header, ParseError>;
 use crate::stats::Counter;
 
 /// A host over plain buffers that records what was sent.
@@ -14,6 +17,8 @@ struct FakeHost {
     transaction: bool,
     tm_sent: Vec<(u16, Vec<u8>)>,
     redirects: usize,
+    /// Hand the module a split of this many header lines, as Kamailio's parser does.
+    split_at: Option<usize>,
 }
 
 impl FakeHost {
@@ -29,14 +34,33 @@ impl FakeHost {
             transaction: false,
             tm_sent: vec![],
             redirects: 0,
+            split_at: None,
+        }
+    }
+
+    fn split(msg: &str, k: usize) -> FakeHost {
+        FakeHost {
+            split_at: Some(k),
+            ..FakeHost::new(msg)
         }
     }
 }
 
 impl Host for FakeHost {
     type Lumps<'a> = std::vec::IntoIter<Lump<'a>>;
+    type SplitLines<'a> = std::iter::Map<std::vec::IntoIter<Header>, fn(Header) -> HeaderResult>;
     fn msg(&self) -> &[u8] {
         &self.msg
+    }
+    fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
+        // What a host whose parser read the whole head hands over.
+        self.split_at?;
+        let req = Request::parse(&self.msg).ok()?;
+        Some((req.to_tag(), TagInput::of(&req)))
+    }
+    fn split(&self) -> Option<(Split, Self::SplitLines<'_>)> {
+        let (s, lines) = crate::fuzzing::split_at(&self.msg, self.split_at?)?;
+        Some((s, lines.into_iter().map(Ok as fn(Header) -> HeaderResult)))
     }
     fn no_reply(&self) -> bool {
         self.no_reply
@@ -125,23 +149,25 @@ fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
          From: <sip:a@x>;tag=f\r\nTo: <sip:b@x>;tag={tag}\r\nCall-ID: m1\r\nCSeq: 7 ACK\r\n\r\n"
     );
     assert_eq!(
-        m.filter_ack(ack.as_bytes(), 1010, &shared),
+        m.filter_ack(&FakeHost::new(&ack), 1010, &shared),
         Ok(AckDecision::Absorb)
     );
     assert_eq!(
-        m.filter_ack(ack.as_bytes(), 1032, &shared),
+        m.filter_ack(&FakeHost::new(&ack), 1032, &shared),
         Ok(AckDecision::TooLate)
     );
     let foreign = ack.replace(tag, "dialog-tag");
     assert_eq!(
-        m.filter_ack(foreign.as_bytes(), 1010, &shared),
+        m.filter_ack(&FakeHost::new(&foreign), 1010, &shared),
         Ok(AckDecision::Foreign)
     );
     assert_eq!(
-        m.filter_ack(INVITE.as_bytes(), 1010, &shared),
+        m.filter_ack(&FakeHost::new(INVITE), 1010, &shared),
         Ok(AckDecision::NotAck)
     );
-    assert!(m.filter_ack(b"ACK garbage", 1010, &shared).is_err());
+    assert!(m
+        .filter_ack(&FakeHost::new("ACK garbage"), 1010, &shared)
+        .is_err());
 }
 
 #[test]
@@ -285,7 +311,7 @@ fn stateless_to_tag_is_the_one_replies_carry() {
         None,
     )
     .unwrap();
-    let tag = m.stateless_to_tag(INVITE.as_bytes()).unwrap();
+    let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
     let want = format!(";tag={}\r\n", std::str::from_utf8(&tag).unwrap());
     assert!(String::from_utf8_lossy(&h.sent[0]).contains(&want));
 }
@@ -297,7 +323,7 @@ fn absorbed_acks_are_counted() {
     let mut h = FakeHost::new(INVITE);
     m.send_reply(&mut h, &shared, &mut [0u8; 2048], 404, b"x", None)
         .unwrap();
-    let tag = m.stateless_to_tag(INVITE.as_bytes()).unwrap();
+    let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
     let ack = INVITE
         .replace("INVITE sip", "ACK sip")
         .replace("7 INVITE", "7 ACK")
@@ -306,8 +332,112 @@ fn absorbed_acks_are_counted() {
             &format!("To: <sip:b@x>;tag={}", std::str::from_utf8(&tag).unwrap()),
         );
     assert_eq!(
-        m.filter_ack(ack.as_bytes(), 1001, &shared),
+        m.filter_ack(&FakeHost::new(&ack), 1001, &shared),
         Ok(AckDecision::Absorb)
     );
     assert_eq!(shared.counters.get(Counter::FilteredAcks), 1);
+}
+
+/// Requests whose header lines a host may have split anywhere: compact and long forms, several
+/// Vias, Record-Route, a To with and without tag, LF-only lines, a folded line, and lines after
+/// the split that are malformed or repeat a single-instance header.
+const SHAPES: &[&str] = &[
+    INVITE,
+    "OPTIONS sip:b@x SIP/2.0\r\nv: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK1, SIP/2.0/TCP h2\r\n\
+     Via: SIP/2.0/UDP h3:9\r\nRecord-Route: <sip:p;lr>\r\nf: <sip:a@x>;tag=f\r\nt: <sip:b@x>;tag=t\r\n\
+     i: c2\r\nCSeq: 1 OPTIONS\r\nX-Long: a\r\n b\r\nl: 0\r\n\r\n",
+    "REGISTER sip:x SIP/2.0\nVia: SIP/2.0/UDP h;rport\nFrom: <sip:a@x>;tag=1\nTo: <sip:a@x>\n\
+     Contact: <sip:a@h>\nCall-ID: late\nCSeq: 2 REGISTER\n\n",
+    "MESSAGE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n\
+     Call-ID: d\r\nCSeq: 1 MESSAGE\r\nTo: <sip:c@x>\r\n\r\n",
+    "BYE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n\
+     Call-ID: e\r\nCSeq: 2 BYE\r\nno colon here\r\n\r\n",
+    "CANCEL sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nCSeq: 1 CANCEL\r\n\r\n",
+];
+
+fn reply_of(mut h: FakeHost, code: u16) -> Result<Vec<u8>, ReplyError> {
+    module().send_reply(
+        &mut h,
+        &Shared::default(),
+        &mut [0u8; 4096],
+        code,
+        b"R",
+        None,
+    )?;
+    Ok(h.sent.remove(0))
+}
+
+#[test]
+fn a_split_request_gets_the_reply_a_parsed_one_gets() {
+    for msg in SHAPES {
+        let lines = msg.matches('\n').count();
+        for code in [100, 200, 302, 404] {
+            let parsed = reply_of(FakeHost::new(msg), code);
+            for k in 0..lines {
+                let split = reply_of(FakeHost::split(msg, k), code);
+                assert_eq!(split, parsed, "split after {k} lines of {msg:?}");
+            }
+        }
+    }
+    // The shapes above cover both outcomes.
+    assert!(reply_of(FakeHost::new(SHAPES[1]), 200).is_ok());
+    assert_eq!(
+        reply_of(FakeHost::new(SHAPES[3]), 200),
+        Err(ReplyError::Sl(SlError::Parse(ParseError::Duplicate)))
+    );
+    assert_eq!(
+        reply_of(FakeHost::new(SHAPES[4]), 200),
+        Err(ReplyError::Sl(SlError::Parse(ParseError::BadHeader)))
+    );
+}
+
+#[test]
+fn a_split_ack_is_decided_as_a_parsed_one() {
+    let m = module();
+    let shared = Shared::default();
+    m.send_reply(
+        &mut FakeHost::new(INVITE),
+        &shared,
+        &mut [0u8; 2048],
+        404,
+        b"x",
+        None,
+    )
+    .unwrap();
+    let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
+    let ours = format!("To: <sip:b@x>;tag={}", std::str::from_utf8(&tag).unwrap());
+    let ack = INVITE
+        .replace("INVITE sip", "ACK sip")
+        .replace("7 INVITE", "7 ACK");
+    for (to, want) in [
+        (&ours[..], AckDecision::Absorb),
+        ("To: <sip:b@x>;tag=x", AckDecision::Foreign),
+    ] {
+        let msg = ack.replace("To: <sip:b@x>", to);
+        for k in 0..6 {
+            assert_eq!(
+                m.filter_ack(&FakeHost::split(&msg, k), 1001, &shared),
+                Ok(want),
+                "{k}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_host_split_outside_the_message_is_refused() {
+    let (mut s, lines) = crate::fuzzing::split_at(INVITE.as_bytes(), 5).unwrap();
+    s.rest = INVITE.len() + 1;
+    assert_eq!(
+        Request::from_split(INVITE.as_bytes(), s.clone()).err(),
+        Some(ParseError::BadHeader)
+    );
+    s.rest = INVITE.len() - 2;
+    let req = Request::from_split(INVITE.as_bytes(), s).unwrap();
+    let mut bad = lines[0].clone();
+    bad.value.end = bad.raw.end + 1;
+    assert_eq!(
+        req.lines(Some([Ok(bad)].into_iter())).next(),
+        Some(Err(ParseError::BadHeader))
+    );
 }

@@ -1,5 +1,5 @@
 //! The ACK filter: is this ACK the end of a transaction we answered statelessly?
-use super::totag::Signature;
+use super::totag::{Signature, TagInput};
 use crate::sip::Request;
 
 /// What to do with an incoming request before the routing script runs.
@@ -26,11 +26,22 @@ pub fn decide(req: &Request, sig: &Signature, now: u32, deadline: u32) -> AckDec
     if !req.is_method(b"ACK") {
         return AckDecision::NotAck;
     }
+    decide_ack(req.to_tag(), &TagInput::of(req), sig, now, deadline)
+}
+
+/// [`decide`] for an ACK, from its To-tag and the fields our tag for it is computed from.
+pub fn decide_ack(
+    to_tag: Option<&[u8]>,
+    input: &TagInput,
+    sig: &Signature,
+    now: u32,
+    deadline: u32,
+) -> AckDecision {
     if !window_open(now, deadline) {
         return AckDecision::TooLate;
     }
-    match req.to_tag() {
-        Some(tag) if sig.is_ours(req, tag) => AckDecision::Absorb,
+    match to_tag {
+        Some(tag) if sig.is_ours_for(input, tag) => AckDecision::Absorb,
         _ => AckDecision::Foreign,
     }
 }

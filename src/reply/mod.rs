@@ -4,11 +4,10 @@
 
 pub mod ack;
 pub mod forward;
-mod md5;
 pub mod reason;
 pub mod totag;
 
-use crate::sip::{HeaderKind, ParseError, Request};
+use crate::sip::{Header, HeaderKind, ParseError, Request};
 
 /// Codes a script may send.
 pub const CODES: core::ops::RangeInclusive<u16> = 100..=699;
@@ -97,9 +96,11 @@ pub fn needs_to_tag(req: &Request, code: u16) -> bool {
     code >= 180 && req.to.is_some() && req.to_tag.is_none()
 }
 
-/// Writes the reply into `out`; returns its length.
+/// Writes the reply into `out`; returns its length. `lines` are the request's header lines
+/// in order: [`Request::headers`] for a parsed request, [`Request::lines`] for a split one.
 pub fn build_reply<'l>(
     req: &Request,
+    lines: impl IntoIterator<Item = Result<Header, ParseError>>,
     p: &ReplyParams,
     lumps: impl IntoIterator<Item = Lump<'l>>,
     out: &mut [u8],
@@ -109,40 +110,53 @@ pub fn build_reply<'l>(
     if req.is_method(b"ACK") {
         return Err(SlError::Ack);
     }
-    let mut w = Writer { out, len: 0 };
+    let mut w = Writer::new(out, req.buf());
     let code = [
+        b' ',
         b'0' + (p.code / 100) as u8,
         b'0' + (p.code / 10 % 10) as u8,
         b'0' + (p.code % 10) as u8,
+        b' ',
     ];
-    w.put_all(&[req.version, b" ", &code, b" ", p.reason, b"\r\n"])?;
+    w.put(req.version)?;
+    w.put(&code)?;
+    w.put(p.reason)?;
+    w.put(b"\r\n")?;
     let mut rport_buf = [0u8; 12];
     let rport = p.rport.map(|port| fmt_rport(port, &mut rport_buf));
     let rr = (180..300).contains(&p.code);
-    for h in req.headers() {
+    for h in lines {
         let h = h?;
-        let raw = req.slice(&h.raw);
         match h.kind {
             HeaderKind::Via => {
                 // Vias end with CRLF whatever the request used; received/rport go on the first.
-                let body = req.slice(&(h.raw.start..h.value.end));
+                w.flush()?;
                 let line_start = w.len;
+                let body = h.raw.start..h.value.end;
                 if h.raw == req.via1_header.raw {
                     match (rport, &req.via1.rport) {
                         (Some(rp), Some(old)) => {
                             // Replace `;rport[=..]` in place, as Kamailio does.
-                            let cut = old.start - 1 - h.raw.start;
-                            let rest = old.end - h.raw.start;
-                            w.put_all(&[&body[..cut], rp, &body[rest..]])?;
+                            let cut = old.start.checked_sub(1).filter(|&c| c >= body.start);
+                            let (Some(cut), true) = (cut, old.end <= body.end) else {
+                                return Err(SlError::Parse(ParseError::BadVia));
+                            };
+                            w.copy(body.start..cut)?;
+                            w.put(rp)?;
+                            w.copy(old.end..body.end)?;
                         }
-                        (Some(rp), None) => w.put_all(&[body, rp])?,
-                        (None, _) => w.put(body)?,
+                        (Some(rp), None) => {
+                            w.copy(body)?;
+                            w.put(rp)?;
+                        }
+                        (None, _) => w.copy(body)?,
                     }
                     if let Some(ip) = p.received {
-                        w.put_all(&[b";received=", ip])?;
+                        w.put(b";received=")?;
+                        w.put(ip)?;
                     }
                 } else {
-                    w.put(body)?;
+                    w.copy(body)?;
                 }
                 w.put(b"\r\n")?;
                 if req.http {
@@ -153,14 +167,17 @@ pub fn build_reply<'l>(
             HeaderKind::To => match p.to_tag.filter(|_| req.to_tag.is_none()) {
                 Some(tag) => {
                     // Kamailio's To body runs to the line end: the tag goes after any blanks.
-                    let at = line_end(raw);
-                    w.put_all(&[&raw[..at], b";tag=", tag, &raw[at..]])?;
+                    let at = h.raw.start + line_end(req.slice(&h.raw));
+                    w.copy(h.raw.start..at)?;
+                    w.put(b";tag=")?;
+                    w.put(tag)?;
+                    w.copy(at..h.raw.end)?;
                 }
-                None => w.put(raw)?,
+                None => w.copy(h.raw)?,
             },
             HeaderKind::RecordRoute if !rr => {}
             HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
-                w.put(raw)?
+                w.copy(h.raw)?
             }
             HeaderKind::Other => {}
         }
@@ -173,11 +190,14 @@ pub fn build_reply<'l>(
         }
     }
     if let Some(server) = p.server_header.filter(|s| !s.is_empty()) {
-        w.put_all(&[server, b"\r\n"])?;
+        w.put(server)?;
+        w.put(b"\r\n")?;
     }
     let mut num = [0u8; 20];
     let clen = fmt_decimal(body.map_or(0, <[u8]>::len) as u64, &mut num);
-    w.put_all(&[b"Content-Length: ", clen, b"\r\n\r\n"])?;
+    w.put(b"Content-Length: ")?;
+    w.put(clen)?;
+    w.put(b"\r\n\r\n")?;
     if let Some(b) = body {
         w.put(b)?;
     }
@@ -211,13 +231,57 @@ pub(crate) fn fmt_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     }
 }
 
-struct Writer<'o> {
+/// The reply being written. Spans of the request are copied lazily: a span that starts where
+/// the pending one ends extends it, so adjacent header lines (From, To, Call-ID, CSeq...) cost
+/// one copy.
+struct Writer<'o, 's> {
     out: &'o mut [u8],
     len: usize,
+    src: &'s [u8],
+    pending: core::ops::Range<usize>,
 }
 
-impl Writer<'_> {
+impl<'o, 's> Writer<'o, 's> {
+    fn new(out: &'o mut [u8], src: &'s [u8]) -> Self {
+        Writer {
+            out,
+            len: 0,
+            src,
+            pending: 0..0,
+        }
+    }
+
+    /// Queues `src[r]` for copying.
+    fn copy(&mut self, r: core::ops::Range<usize>) -> Result<(), SlError> {
+        if r.start == self.pending.end && !self.pending.is_empty() {
+            self.pending.end = r.end;
+            return Ok(());
+        }
+        self.flush()?;
+        self.pending = r;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), SlError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let r = core::mem::replace(&mut self.pending, 0..0);
+        let src = self
+            .src
+            .get(r)
+            .ok_or(SlError::Parse(ParseError::BadHeader))?;
+        self.write(src)
+    }
+
+    #[inline(always)]
     fn put(&mut self, s: &[u8]) -> Result<(), SlError> {
+        self.flush()?;
+        self.write(s)
+    }
+
+    #[inline(always)]
+    fn write(&mut self, s: &[u8]) -> Result<(), SlError> {
         let end = self
             .len
             .checked_add(s.len())
@@ -226,10 +290,6 @@ impl Writer<'_> {
         self.out[self.len..end].copy_from_slice(s);
         self.len = end;
         Ok(())
-    }
-
-    fn put_all(&mut self, parts: &[&[u8]]) -> Result<(), SlError> {
-        parts.iter().try_for_each(|p| self.put(p))
     }
 }
 

@@ -1,8 +1,9 @@
 //! Zero-copy reading of what a stateless reply needs from a SIP request.
 //!
-//! Nothing here allocates: [`Request::parse`] scans the head once to learn the facts a reply
-//! needs (first Via, To-tag, Call-ID), and [`Request::headers`] walks the header lines again on
-//! demand. All results are offsets into, or slices of, the caller's buffer.
+//! Nothing here allocates. A request comes either from the bytes ([`Request::parse`] scans the
+//! head once to learn the facts a reply needs: first Via, To-tag, Call-ID) or from what the
+//! host's parser already split ([`Request::from_split`]); [`Request::lines`] then walks the
+//! header lines a reply copies. All results are offsets into, or slices of, the caller's buffer.
 //!
 //! Tolerated as Kamailio tolerates: LF without CR, folded lines (a line starting with SP/HT
 //! continues the previous one), compact header names, several Via values on one line, any
@@ -11,10 +12,14 @@
 #![forbid(unsafe_code)]
 
 mod addr;
+mod split;
 mod via;
 
 pub use addr::tag_param;
+pub use split::{Lines, Split};
 pub use via::{parse_first_via, Via};
+
+pub(crate) use memchr::memchr;
 
 use core::ops::Range;
 
@@ -65,24 +70,30 @@ pub enum HeaderKind {
 }
 
 impl HeaderKind {
-    /// Classifies a header name, long or compact form, in any case.
+    /// Classifies a header name, long or compact form, in any case: by length first, so most
+    /// names cost one compare.
     pub fn of(name: &[u8]) -> HeaderKind {
-        const TABLE: [(&[u8], HeaderKind); 10] = [
-            (b"via", HeaderKind::Via),
-            (b"v", HeaderKind::Via),
-            (b"from", HeaderKind::From),
-            (b"f", HeaderKind::From),
-            (b"to", HeaderKind::To),
-            (b"t", HeaderKind::To),
-            (b"call-id", HeaderKind::CallId),
-            (b"i", HeaderKind::CallId),
-            (b"cseq", HeaderKind::CSeq),
-            (b"record-route", HeaderKind::RecordRoute),
-        ];
-        TABLE
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map_or(HeaderKind::Other, |&(_, k)| k)
+        let (long, kind): (&[u8], _) = match name.len() {
+            1 => match name[0] | 0x20 {
+                b'v' => return HeaderKind::Via,
+                b'f' => return HeaderKind::From,
+                b't' => return HeaderKind::To,
+                b'i' => return HeaderKind::CallId,
+                _ => return HeaderKind::Other,
+            },
+            2 => (b"to", HeaderKind::To),
+            3 => (b"via", HeaderKind::Via),
+            4 if name[0] | 0x20 == b'f' => (b"from", HeaderKind::From),
+            4 => (b"cseq", HeaderKind::CSeq),
+            7 => (b"call-id", HeaderKind::CallId),
+            12 => (b"record-route", HeaderKind::RecordRoute),
+            _ => return HeaderKind::Other,
+        };
+        if name.eq_ignore_ascii_case(long) {
+            kind
+        } else {
+            HeaderKind::Other
+        }
     }
 }
 
@@ -96,6 +107,16 @@ pub struct Header {
     pub value: Range<usize>,
 }
 
+impl Header {
+    /// Its ranges are in order and inside a message of `len` bytes.
+    pub fn within(&self, len: usize) -> bool {
+        self.raw.start <= self.value.start
+            && self.value.start <= self.value.end
+            && self.value.end <= self.raw.end
+            && self.raw.end <= len
+    }
+}
+
 /// A request as a reply sees it: the request line and the facts found in one scan of the head.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
@@ -104,7 +125,8 @@ pub struct Request<'a> {
     pub version: &'a [u8],
     /// An HTTP request (`HTTP/x.y`), as modules like xhttp hand to sl with a faked Via.
     pub http: bool,
-    head_start: usize,
+    /// Where [`Request::headers`] starts: the first header line, or the end of the host's split.
+    scan_from: usize,
     /// The header holding the first Via value, and that value's fields.
     pub via1_header: Header,
     pub via1: Via,
@@ -164,8 +186,8 @@ impl<'a> Request<'a> {
             buf,
             method,
             version,
-            http: version.len() > 4 && version[..5].eq_ignore_ascii_case(b"HTTP/"),
-            head_start,
+            http: split::is_http(version),
+            scan_from: head_start,
             via1_header,
             via1,
             to,
@@ -174,14 +196,20 @@ impl<'a> Request<'a> {
         })
     }
 
+    /// The whole message.
+    pub fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
     /// The bytes of a range of the message.
     pub fn slice(&self, r: &Range<usize>) -> &'a [u8] {
         &self.buf[r.clone()]
     }
 
-    /// Walks every header line again, in order.
+    /// Walks the header lines this request scans itself, in order: all of them for a parsed
+    /// request, those after the host's split for a split one.
     pub fn headers(&self) -> Headers<'a> {
-        Headers::new(self.buf, self.head_start)
+        Headers::new(self.buf, self.scan_from)
     }
 
     pub fn is_method(&self, m: &[u8]) -> bool {
@@ -304,30 +332,6 @@ impl Iterator for Headers<'_> {
         }
         r
     }
-}
-
-/// Position of the first `needle` in `hay`, eight bytes at a time: finding each line's LF is
-/// the reader's hot loop. A byte of `x` is zero exactly where `hay` holds `needle`; the lowest
-/// flagged byte of `(x - 0x01..) & !x & 0x80..` is the first such zero (borrows only flag
-/// bytes above it).
-pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pattern = LO * u64::from(needle);
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        let found = x.wrapping_sub(LO) & !x & HI;
-        if found != 0 {
-            return Some(base + (found.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    let rest = chunks.remainder();
-    rest.iter().position(|&b| b == needle).map(|p| base + p)
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

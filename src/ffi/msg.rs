@@ -1,0 +1,277 @@
+//! A read-only view of what Kamailio's parser already split of a request: the request line, the
+//! header list, the first Via and the To. Before the routing script runs the core has read the
+//! first line, the first Via and the lines up to CSeq (often all of them); reading its results
+//! costs a few loads per line, where reading the bytes again cost hundreds of instructions.
+//!
+//! The struct layouts come from bindgen over the host's own headers with the host's defines
+//! (`c_shim/msg_types.h`, build.rs), and `mod_init` checks them against the shim's C compiler
+//! ([`layout_matches`]). Fields are read through raw pointers, never held as references: the host
+//! may change the message between our reads. Every offset is checked against the buffer.
+use core::marker::PhantomData;
+use core::ops::Range;
+
+use super::host::Msg;
+use super::shim::sl_shim_sizeof_sip_msg;
+use crate::reply::totag::TagInput;
+use crate::sip::{Header, HeaderKind, ParseError, Split, Via};
+
+#[allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    dead_code,
+    clippy::all
+)]
+mod sys {
+    include!(concat!(env!("OUT_DIR"), "/msg_bindings.rs"));
+}
+
+/// Whether bindgen's `struct sip_msg` has the size the shim's compiler gives it (a mismatch
+/// would mean other defines, so other field offsets).
+pub fn layout_matches() -> bool {
+    // SAFETY: plain call.
+    core::mem::size_of::<sys::sip_msg>() == unsafe { sl_shim_sizeof_sip_msg() }
+}
+
+/// Offsets of host pointers into one message buffer.
+#[derive(Clone, Copy)]
+struct Buf {
+    start: usize,
+    len: usize,
+}
+
+impl Buf {
+    /// The offset of `p` in the buffer (integer arithmetic: `p` may point anywhere).
+    fn at(self, p: *const core::ffi::c_char) -> Option<usize> {
+        let off = (p as usize).wrapping_sub(self.start);
+        (!p.is_null() && off <= self.len).then_some(off)
+    }
+
+    fn range(self, s: sys::str_) -> Option<Range<usize>> {
+        let start = self.at(s.s)?;
+        let end = start.checked_add(usize::try_from(s.len).ok()?)?;
+        (end <= self.len).then_some(start..end)
+    }
+
+    /// Header line `h` as the builder sees it: name start, trimmed value, end after its CRLF.
+    ///
+    /// # Safety
+    /// `h` points at a header of the message this buffer belongs to.
+    unsafe fn header(self, h: *const sys::hdr_field, kind: HeaderKind) -> Option<Header> {
+        // SAFETY: as the caller guarantees; fields are copied out.
+        let (name, body, len) = unsafe { ((*h).name, (*h).body, (*h).len) };
+        let start = self.at(name.s)?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        Some(Header {
+            kind,
+            raw: start..end,
+            value: self.range(body)?,
+        })
+    }
+}
+
+/// The reply-relevant kind of each header type (one load per line instead of a compare chain).
+const KINDS: [HeaderKind; 64] = {
+    let mut k = [HeaderKind::Other; 64];
+    k[sys::_hdr_types_t_HDR_VIA_T as usize] = HeaderKind::Via;
+    k[sys::_hdr_types_t_HDR_FROM_T as usize] = HeaderKind::From;
+    k[sys::_hdr_types_t_HDR_TO_T as usize] = HeaderKind::To;
+    k[sys::_hdr_types_t_HDR_CALLID_T as usize] = HeaderKind::CallId;
+    k[sys::_hdr_types_t_HDR_CSEQ_T as usize] = HeaderKind::CSeq;
+    k[sys::_hdr_types_t_HDR_RECORDROUTE_T as usize] = HeaderKind::RecordRoute;
+    k
+};
+
+fn kind(t: sys::hdr_types_t) -> HeaderKind {
+    usize::try_from(t)
+        .ok()
+        .and_then(|t| KINDS.get(t).copied())
+        .unwrap_or(HeaderKind::Other)
+}
+
+/// What the core split of the request; `None` when it is not a request with a parsed first
+/// Via, or when a range it holds lies outside the buffer.
+pub fn split(msg: &Msg) -> Option<(Split, SplitLines<'_>)> {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads.
+    let (buf, len, fl, via1, h_via1, to, callid, unparsed, last, headers) = unsafe {
+        (
+            (*m).buf,
+            (*m).len,
+            &raw const (*m).first_line,
+            (*m).via1,
+            (*m).h_via1,
+            (*m).to,
+            (*m).callid,
+            (*m).unparsed,
+            (*m).last_header,
+            (*m).headers,
+        )
+    };
+    let b = Buf {
+        start: buf as usize,
+        len: usize::try_from(len).ok()?,
+    };
+    // SAFETY: first_line is part of the message; the request arm of its union is the one the
+    // parser filled when the type is SIP_REQUEST.
+    let (method, version) = unsafe {
+        if i32::from((*fl).type_) != sys::SIP_REQUEST as i32 {
+            return None;
+        }
+        let r = (*fl).u.request;
+        (b.range(r.method)?, b.range(r.version)?)
+    };
+    if via1.is_null() || h_via1.is_null() {
+        return None;
+    }
+    // SAFETY: the parser's first Via body and its parameters, part of the message.
+    let via = unsafe {
+        let v = &raw const *via1;
+        let host = b.range((*v).host)?;
+        let port = if (*v).port_str.s.is_null() {
+            host.end..host.end
+        } else {
+            b.range((*v).port_str)?
+        };
+        let param = |p: *const sys::via_param| -> Option<Option<Range<usize>>> {
+            if p.is_null() {
+                return Some(None);
+            }
+            let value = (*p).value;
+            if value.s.is_null() {
+                // A parameter without a value: empty, right after its name.
+                let end = b.range((*p).name)?.end;
+                return Some(Some(end..end));
+            }
+            b.range(value).map(Some)
+        };
+        // rport: the parameter after its ';', with the blanks the parser counted in it.
+        let r = (*v).rport;
+        let rport = if r.is_null() {
+            None
+        } else {
+            Some(b.range(sys::str_ {
+                s: (*r).start,
+                len: (*r).size,
+            })?)
+        };
+        Via {
+            transport: b.range((*v).transport)?,
+            host,
+            port,
+            branch: param((*v).branch)?,
+            rport,
+            received: !(*v).received.is_null(),
+        }
+    };
+    // SAFETY: headers of this message.
+    let via1_header = unsafe { b.header(h_via1, HeaderKind::Via)? };
+    let to = if to.is_null() {
+        None
+    } else {
+        // SAFETY: the To header of this message; the core parses its body when it splits it.
+        unsafe {
+            let body = (*to).parsed.cast::<sys::to_body>();
+            let tag = if body.is_null() || (*body).tag_value.s.is_null() {
+                None
+            } else {
+                Some(b.range((*body).tag_value)?)
+            };
+            Some((b.header(to, HeaderKind::To)?, tag))
+        }
+    };
+    let call_id = if callid.is_null() {
+        None
+    } else {
+        // SAFETY: the Call-ID header of this message.
+        Some(b.range(unsafe { (*callid).body })?)
+    };
+    // The core may have split lines past `unparsed` when a later line failed to parse.
+    let mut rest = b.at(unparsed)?;
+    if !last.is_null() {
+        // SAFETY: the last header of this message.
+        let end = unsafe { b.header(last, HeaderKind::Other)? }.raw.end;
+        rest = rest.max(end);
+    }
+    let split = Split {
+        method,
+        version,
+        via1_header,
+        via1: via,
+        to,
+        call_id,
+        rest: rest.min(b.len),
+    };
+    let lines = SplitLines {
+        next: headers,
+        buf: b,
+        _msg: PhantomData,
+    };
+    Some((split, lines))
+}
+
+/// An ACK's To-tag and what our tag for it is computed from, as the core parsed them; `None`
+/// when it has not parsed all of them (the caller then reads the bytes itself).
+pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    let bytes = crate::module::Host::msg(msg);
+    let b = Buf {
+        start: bytes.as_ptr() as usize,
+        len: bytes.len(),
+    };
+    let slice = |s: sys::str_| b.range(s).map(|r| &bytes[r]);
+    // SAFETY: a valid message for this call (`Msg`'s invariant); its first Via, To and Call-ID
+    // headers and their parsed bodies are part of it.
+    unsafe {
+        let (v, to, callid) = ((*m).via1, (*m).to, (*m).callid);
+        if v.is_null() || to.is_null() || callid.is_null() || (*to).parsed.is_null() {
+            return None;
+        }
+        let tag = (*(*to).parsed.cast::<sys::to_body>()).tag_value;
+        let tag = if tag.s.is_null() || tag.len == 0 {
+            None
+        } else {
+            Some(slice(tag)?)
+        };
+        let port = (*v).port_str;
+        let branch = (*v).branch;
+        let input = TagInput {
+            host: slice((*v).host)?,
+            port: if port.s.is_null() { b"" } else { slice(port)? },
+            branch: if branch.is_null() || (*branch).value.s.is_null() {
+                b""
+            } else {
+                slice((*branch).value)?
+            },
+            call_id: slice((*callid).body)?,
+        };
+        Some((tag, input))
+    }
+}
+
+/// The header lines the core split that a reply reads (Via, From, To, Call-ID, CSeq,
+/// Record-Route), in order; borrowed from the message for the call.
+pub struct SplitLines<'a> {
+    next: *const sys::hdr_field,
+    buf: Buf,
+    _msg: PhantomData<&'a Msg>,
+}
+
+impl Iterator for SplitLines<'_> {
+    type Item = Result<Header, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.next.is_null() {
+            let h = self.next;
+            // SAFETY: a header of the message `split` was given, which outlives this call.
+            let (t, next) = unsafe { ((*h).type_, (*h).next) };
+            self.next = next;
+            let kind = kind(t);
+            if kind != HeaderKind::Other {
+                // SAFETY: as above.
+                return Some(unsafe { self.buf.header(h, kind) }.ok_or(ParseError::BadHeader));
+            }
+        }
+        None
+    }
+}
