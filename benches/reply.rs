@@ -38,7 +38,7 @@ fn main() {
         };
         build_reply(
             &req,
-            req.headers(),
+            req.all_lines(),
             &p,
             [Lump::Header(b"X-Bench: 1\r\n")],
             out,

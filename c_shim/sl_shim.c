@@ -158,11 +158,6 @@ size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap)
 	return n > 0 ? (size_t)n : 0;
 }
 
-unsigned short sl_shim_src_port(struct sip_msg *msg)
-{
-	return msg->rcv.src_port;
-}
-
 const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 		const char **text, size_t *len, int *kind)
 {
@@ -577,13 +572,14 @@ int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len)
 {
 	fparam_t *p = (fparam_t *)fp;
 	str v = STR_NULL;
-	if (p && p->type == FPARAM_STR) {
+	int literal = p && p->type == FPARAM_STR;
+	if (literal) {
 		v = p->v.str;
 	} else if (get_str_fparam(&v, msg, p) < 0 || (v.s == NULL && v.len > 0))
 		return -1;
 	*s = v.s;
 	*len = v.len > 0 ? (size_t)v.len : 0;
-	return 0;
+	return literal;
 }
 
 int sl_shim_fixup_spve(void **param, int param_no) { return fixup_spve_all(param, param_no); }

@@ -39,7 +39,6 @@ int sl_shim_msg_no_reply(struct sip_msg *msg);
 int sl_shim_msg_force_rport(struct sip_msg *msg);
 int sl_shim_received_test(struct sip_msg *msg);
 size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
-unsigned short sl_shim_src_port(struct sip_msg *msg);
 /* Walks msg's reply lumps: start with cursor NULL; returns the next cursor, NULL at the end. */
 const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 		const char **text, size_t *len, int *kind);
@@ -90,7 +89,8 @@ int sl_shim_fixup_str(void **param, int param_no);
 /* 1 and the value when the fixed-up parameter is a literal, 0 when it is dynamic. */
 int sl_shim_fparam_int_literal(void *fp, int *out);
 int sl_shim_fparam_str_literal(void *fp, const char **s, size_t *len);
-/* Evaluate a fixed-up parameter for a message: 0 ok, <0 error. */
+/* Evaluate a fixed-up parameter for a message: 0 ok (sl_shim_get_str: 1 for a literal, which
+ * the fixup checked), <0 error. */
 int sl_shim_get_int(struct sip_msg *msg, void *fp, int *out);
 int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len);
 /* The same for string-or-variable parameters (gparam_t, fixup_spve_all). */

@@ -347,20 +347,28 @@ unsafe fn code_and_reason<'a>(
     };
     let (mut s, mut len) = (core::ptr::null(), 0);
     // SAFETY: as the caller guarantees; the result lives for this call.
-    let reason = if unsafe { sl_shim_get_str(msg, reason.cast(), &mut s, &mut len) } < 0 {
-        &g.default_reason[..]
-    } else {
+    let (reason, literal) = match unsafe { sl_shim_get_str(msg, reason.cast(), &mut s, &mut len) } {
         // SAFETY: valid for `len` bytes for this call.
-        unsafe { host_bytes(s, len) }
+        r if r >= 0 => (unsafe { host_bytes(s, len) }, r == 1),
+        _ => (&g.default_reason[..], true),
     };
-    Ok((validated(func, code, reason)?, reason))
+    // Literal reasons and the default were checked at start-up: only the code is left.
+    Ok((checked(func, code, reason, !literal)?, reason))
 }
 
 /// Checks a reply's code and reason at run time (script, API, KEMI alike); `Err` carries the
 /// return value after logging what was refused.
 pub(super) fn validated(func: &str, code: i64, reason: &[u8]) -> Result<u16, c_int> {
+    checked(func, code, reason, true)
+}
+
+/// [`validated`], with the reason checked only when `check_reason_too`.
+fn checked(func: &str, code: i64, reason: &[u8], check_reason_too: bool) -> Result<u16, c_int> {
     check_code(code)
-        .and_then(|c| check_reason(reason).map(|()| c))
+        .and_then(|c| match check_reason_too {
+            true => check_reason(reason).map(|()| c),
+            false => Ok(c),
+        })
         .map_err(|e| {
             log_err!(
                 "{func}({code}, \"{}\"): {e}; no reply sent",

@@ -213,14 +213,16 @@ impl Host for Msg {
     }
 
     fn source_ip<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8] {
+        if let (Some(v4), _) = super::msg::source(self) {
+            return crate::sip::fmt_ipv4(v4, buf);
+        }
         // SAFETY: valid message; the shim writes at most `buf.len()` bytes.
         let n = unsafe { sl_shim_src_ip(self.raw(), buf.as_mut_ptr().cast(), buf.len()) };
         &buf[..n.min(buf.len())]
     }
 
     fn source_port(&self) -> u16 {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_src_port(self.raw()) }
+        super::msg::source(self).1
     }
 
     fn lumps(&self) -> Lumps<'_> {

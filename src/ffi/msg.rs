@@ -13,7 +13,7 @@ use core::ops::Range;
 use super::host::Msg;
 use super::shim::sl_shim_sizeof_sip_msg;
 use crate::reply::totag::TagInput;
-use crate::sip::{Header, HeaderKind, ParseError, Split, Via};
+use crate::sip::{Header, HeaderKind, Line, ParseError, Split, Via};
 
 #[allow(
     non_camel_case_types,
@@ -66,6 +66,29 @@ impl Buf {
             kind,
             raw: start..end,
             value: self.range(body)?,
+        })
+    }
+}
+
+impl Buf {
+    /// A header line as the builder copies it (`Line::within` checks the order of the offsets).
+    fn line(
+        self,
+        kind: HeaderKind,
+        name: *const core::ffi::c_char,
+        body: sys::str_,
+        len: core::ffi::c_int,
+    ) -> Option<Line> {
+        let start = self.at(name)?;
+        let value_end = self
+            .at(body.s)?
+            .checked_add(usize::try_from(body.len).ok()?)?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        Some(Line {
+            kind,
+            start: u32::try_from(start).ok()?,
+            value_end: u32::try_from(value_end).ok()?,
+            end: u32::try_from(end).ok()?,
         })
     }
 }
@@ -258,20 +281,42 @@ pub struct SplitLines<'a> {
 }
 
 impl Iterator for SplitLines<'_> {
-    type Item = Result<Header, ParseError>;
+    type Item = Result<Line, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.next.is_null() {
             let h = self.next;
-            // SAFETY: a header of the message `split` was given, which outlives this call.
-            let (t, next) = unsafe { ((*h).type_, (*h).next) };
+            // SAFETY: a header of the message `split` was given, which outlives this call;
+            // fields are copied out.
+            let (t, next, name, body, len) =
+                unsafe { ((*h).type_, (*h).next, (*h).name.s, (*h).body, (*h).len) };
             self.next = next;
             let kind = kind(t);
             if kind != HeaderKind::Other {
-                // SAFETY: as above.
-                return Some(unsafe { self.buf.header(h, kind) }.ok_or(ParseError::BadHeader));
+                return Some(
+                    self.buf
+                        .line(kind, name, body, len)
+                        .ok_or(ParseError::BadHeader),
+                );
             }
         }
         None
     }
 }
+
+/// The request's source address when it is IPv4 (`None` otherwise: the host formats IPv6 its
+/// own way), and its source port, as the core received them.
+pub fn source(msg: &Msg) -> (Option<[u8; 4]>, u16) {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads. The union
+    // holds an IPv4 address in its first four bytes when `af` is AF_INET.
+    let (af, len, addr, port) = unsafe {
+        let ip = &raw const (*m).rcv.src_ip;
+        ((*ip).af, (*ip).len, (*ip).u.addr, (*m).rcv.src_port)
+    };
+    let v4 = (af == AF_INET && len == 4).then(|| [addr[0], addr[1], addr[2], addr[3]]);
+    (v4, port)
+}
+
+/// `AF_INET` on Linux (the only platform Debian's Kamailio packages are built for here).
+const AF_INET: core::ffi::c_uint = 2;

@@ -1,6 +1,6 @@
 //! Declarations of `c_shim/sl_shim.h`: the host functions Rust may call. Nothing else in the
 //! crate calls the host.
-use core::ffi::{c_char, c_int, c_uint, c_ushort, c_void};
+use core::ffi::{c_char, c_int, c_uint, c_void};
 use core::marker::{PhantomData, PhantomPinned};
 
 /// Kamailio's `struct sip_msg`, opaque: Rust never reads its fields (their layout depends on
@@ -30,7 +30,6 @@ extern "C" {
     pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_src_ip(msg: *mut sip_msg, buf: *mut c_char, cap: usize) -> usize;
-    pub fn sl_shim_src_port(msg: *mut sip_msg) -> c_ushort;
     pub fn sl_shim_reply_lump_next(
         msg: *mut sip_msg,
         cursor: *const c_void,

@@ -9,7 +9,7 @@ use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
-use crate::sip::{Header, Lines, ParseError, Request, Split};
+use crate::sip::{Line, Lines, ParseError, Request, Split};
 use crate::stats::Counters;
 
 /// What the module needs from the host for one request.
@@ -18,7 +18,7 @@ pub trait Host {
     where
         Self: 'a;
     /// The header lines the host's parser split (see [`Host::split`]).
-    type SplitLines<'a>: Iterator<Item = Result<Header, ParseError>>
+    type SplitLines<'a>: Iterator<Item = Result<Line, ParseError>>
     where
         Self: 'a;
     /// The received message, borrowed for the call.

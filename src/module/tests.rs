@@ -1,8 +1,8 @@
 use super::*;
 use crate::reply::totag::SL_SEED;
-use crate::sip::ParseError;
+use crate::sip::{Line, ParseError};
 
-type HeaderResult = Result<Header, ParseError>;
+type LineResult = Result<Line, ParseError>;
 use crate::stats::Counter;
 
 /// A host over plain buffers that records what was sent.
@@ -48,7 +48,7 @@ impl FakeHost {
 
 impl Host for FakeHost {
     type Lumps<'a> = std::vec::IntoIter<Lump<'a>>;
-    type SplitLines<'a> = std::iter::Map<std::vec::IntoIter<Header>, fn(Header) -> HeaderResult>;
+    type SplitLines<'a> = std::vec::IntoIter<LineResult>;
     fn msg(&self) -> &[u8] {
         &self.msg
     }
@@ -60,7 +60,11 @@ impl Host for FakeHost {
     }
     fn split(&self) -> Option<(Split, Self::SplitLines<'_>)> {
         let (s, lines) = crate::fuzzing::split_at(&self.msg, self.split_at?)?;
-        Some((s, lines.into_iter().map(Ok as fn(Header) -> HeaderResult)))
+        let lines: Vec<LineResult> = lines
+            .iter()
+            .map(|h| h.line().ok_or(ParseError::BadHeader))
+            .collect();
+        Some((s, lines.into_iter()))
     }
     fn no_reply(&self) -> bool {
         self.no_reply
@@ -434,8 +438,8 @@ fn a_host_split_outside_the_message_is_refused() {
     );
     s.rest = INVITE.len() - 2;
     let req = Request::from_split(INVITE.as_bytes(), s).unwrap();
-    let mut bad = lines[0].clone();
-    bad.value.end = bad.raw.end + 1;
+    let mut bad = lines[0].line().unwrap();
+    bad.value_end = bad.end + 1;
     assert_eq!(
         req.lines(Some([Ok(bad)].into_iter())).next(),
         Some(Err(ParseError::BadHeader))

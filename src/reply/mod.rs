@@ -7,7 +7,7 @@ pub mod forward;
 pub mod reason;
 pub mod totag;
 
-use crate::sip::{Header, HeaderKind, ParseError, Request};
+use crate::sip::{HeaderKind, Line, ParseError, Request};
 
 /// Codes a script may send.
 pub const CODES: core::ops::RangeInclusive<u16> = 100..=699;
@@ -97,10 +97,10 @@ pub fn needs_to_tag(req: &Request, code: u16) -> bool {
 }
 
 /// Writes the reply into `out`; returns its length. `lines` are the request's header lines
-/// in order: [`Request::headers`] for a parsed request, [`Request::lines`] for a split one.
+/// in order: [`Request::all_lines`] for a parsed request, [`Request::lines`] for a split one.
 pub fn build_reply<'l>(
     req: &Request,
-    lines: impl IntoIterator<Item = Result<Header, ParseError>>,
+    lines: impl IntoIterator<Item = Result<Line, ParseError>>,
     p: &ReplyParams,
     lumps: impl IntoIterator<Item = Lump<'l>>,
     out: &mut [u8],
@@ -122,8 +122,8 @@ pub fn build_reply<'l>(
     w.put(&code)?;
     w.put(p.reason)?;
     w.put(b"\r\n")?;
-    let mut rport_buf = [0u8; 12];
-    let rport = p.rport.map(|port| fmt_rport(port, &mut rport_buf));
+    let mut rport_buf = [0u8; 20];
+    let rport = p.rport.map(|port| fmt_decimal(port.into(), &mut rport_buf));
     let rr = (180..300).contains(&p.code);
     for h in lines {
         let h = h?;
@@ -132,8 +132,8 @@ pub fn build_reply<'l>(
                 // Vias end with CRLF whatever the request used; received/rport go on the first.
                 w.flush()?;
                 let line_start = w.len;
-                let body = h.raw.start..h.value.end;
-                if h.raw == req.via1_header.raw {
+                let body = h.start as usize..h.value_end as usize;
+                if body.start == req.via1_header.raw.start {
                     match (rport, &req.via1.rport) {
                         (Some(rp), Some(old)) => {
                             // Replace `;rport[=..]` in place, as Kamailio does.
@@ -142,11 +142,13 @@ pub fn build_reply<'l>(
                                 return Err(SlError::Parse(ParseError::BadVia));
                             };
                             w.copy(body.start..cut)?;
+                            w.put(b";rport=")?;
                             w.put(rp)?;
                             w.copy(old.end..body.end)?;
                         }
                         (Some(rp), None) => {
                             w.copy(body)?;
+                            w.put(b";rport=")?;
                             w.put(rp)?;
                         }
                         (None, _) => w.copy(body)?,
@@ -167,17 +169,19 @@ pub fn build_reply<'l>(
             HeaderKind::To => match p.to_tag.filter(|_| req.to_tag.is_none()) {
                 Some(tag) => {
                     // Kamailio's To body runs to the line end: the tag goes after any blanks.
-                    let at = h.raw.start + line_end(req.slice(&h.raw));
-                    w.copy(h.raw.start..at)?;
+                    let raw = h.raw();
+                    let line = req.buf().get(raw.clone()).ok_or(ParseError::BadHeader)?;
+                    let at = raw.start + line_end(line);
+                    w.copy(raw.start..at)?;
                     w.put(b";tag=")?;
                     w.put(tag)?;
-                    w.copy(at..h.raw.end)?;
+                    w.copy(at..raw.end)?;
                 }
-                None => w.copy(h.raw)?,
+                None => w.copy(h.raw())?,
             },
             HeaderKind::RecordRoute if !rr => {}
             HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
-                w.copy(h.raw)?
+                w.copy(h.raw())?
             }
             HeaderKind::Other => {}
         }
@@ -193,13 +197,15 @@ pub fn build_reply<'l>(
         w.put(server)?;
         w.put(b"\r\n")?;
     }
-    let mut num = [0u8; 20];
-    let clen = fmt_decimal(body.map_or(0, <[u8]>::len) as u64, &mut num);
-    w.put(b"Content-Length: ")?;
-    w.put(clen)?;
-    w.put(b"\r\n\r\n")?;
-    if let Some(b) = body {
-        w.put(b)?;
+    match body {
+        None => w.put(b"Content-Length: 0\r\n\r\n")?,
+        Some(b) => {
+            let mut num = [0u8; 20];
+            w.put(b"Content-Length: ")?;
+            w.put(fmt_decimal(b.len() as u64, &mut num))?;
+            w.put(b"\r\n\r\n")?;
+            w.put(b)?;
+        }
     }
     Ok(w.len)
 }
@@ -208,14 +214,6 @@ pub fn build_reply<'l>(
 fn line_end(raw: &[u8]) -> usize {
     let lf = raw.len() - usize::from(raw.ends_with(b"\n"));
     lf - usize::from(raw[..lf].ends_with(b"\r"))
-}
-
-fn fmt_rport(port: u16, buf: &mut [u8; 12]) -> &[u8] {
-    buf[..7].copy_from_slice(b";rport=");
-    let mut num = [0u8; 20];
-    let digits = fmt_decimal(port.into(), &mut num);
-    buf[7..7 + digits.len()].copy_from_slice(digits);
-    &buf[..7 + digits.len()]
 }
 
 /// Decimal digits of `v`, written at the end of `buf`.

@@ -4,7 +4,7 @@ use crate::sip::Request;
 fn build(msg: &str, p: &ReplyParams, lumps: &[Lump]) -> Result<String, SlError> {
     let req = Request::parse(msg.as_bytes()).unwrap();
     let mut out = [0u8; 4096];
-    let n = build_reply(&req, req.headers(), p, lumps.iter().copied(), &mut out)?;
+    let n = build_reply(&req, req.all_lines(), p, lumps.iter().copied(), &mut out)?;
     Ok(String::from_utf8(out[..n].to_vec()).unwrap())
 }
 
@@ -150,7 +150,7 @@ fn refuses_bad_input() {
     let req = Request::parse(INVITE.as_bytes()).unwrap();
     let mut small = [0u8; 64];
     assert_eq!(
-        build_reply(&req, req.headers(), &params(404, "x"), [], &mut small),
+        build_reply(&req, req.all_lines(), &params(404, "x"), [], &mut small),
         Err(SlError::TooBig)
     );
 }

@@ -62,3 +62,43 @@ fn trim(v: &[u8], mut r: Range<usize>) -> Option<Range<usize>> {
     }
     (!r.is_empty()).then_some(r)
 }
+
+/// `a.b.c.d` for an IPv4 address (what Kamailio's `ip_addr2sbuf` prints), written into `buf`.
+pub fn fmt_ipv4(o: [u8; 4], buf: &mut [u8; 64]) -> &[u8] {
+    let mut n = 0;
+    for (i, &b) in o.iter().enumerate() {
+        if i > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if b >= 100 {
+            buf[n] = b'0' + b / 100;
+            n += 1;
+        }
+        if b >= 10 {
+            buf[n] = b'0' + b / 10 % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + b % 10;
+        n += 1;
+    }
+    &buf[..n]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ipv4_text_is_std_display() {
+        let mut buf = [0u8; 64];
+        for o in [
+            [0, 0, 0, 0],
+            [127, 0, 0, 1],
+            [10, 9, 99, 100],
+            [255, 255, 255, 255],
+            [1, 20, 101, 250],
+        ] {
+            let want = std::net::Ipv4Addr::from(o).to_string();
+            assert_eq!(super::fmt_ipv4(o, &mut buf), want.as_bytes());
+        }
+    }
+}

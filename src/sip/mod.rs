@@ -15,8 +15,8 @@ mod addr;
 mod split;
 mod via;
 
-pub use addr::tag_param;
-pub use split::{Lines, Split};
+pub use addr::{fmt_ipv4, tag_param};
+pub use split::{Lines, NoSplit, Split};
 pub use via::{parse_first_via, Via};
 
 pub(crate) use memchr::memchr;
@@ -114,6 +114,38 @@ impl Header {
             && self.value.start <= self.value.end
             && self.value.end <= self.raw.end
             && self.raw.end <= len
+    }
+
+    /// The line as a reply copies it; `None` past 4 GiB.
+    pub fn line(&self) -> Option<Line> {
+        Some(Line {
+            kind: self.kind,
+            start: u32::try_from(self.raw.start).ok()?,
+            value_end: u32::try_from(self.value.end).ok()?,
+            end: u32::try_from(self.raw.end).ok()?,
+        })
+    }
+}
+
+/// A header line as a reply copies it: where it starts, where its value ends (before trailing
+/// blanks and the line end) and where the next line starts. 16 bytes, so it travels in
+/// registers (offsets are `u32`: Kamailio's messages are at most 64 KiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub kind: HeaderKind,
+    pub start: u32,
+    pub value_end: u32,
+    pub end: u32,
+}
+
+impl Line {
+    /// Its offsets are in order and inside a message of `len` bytes.
+    pub fn within(self, len: usize) -> bool {
+        self.start <= self.value_end && self.value_end <= self.end && self.end as usize <= len
+    }
+
+    pub fn raw(self) -> Range<usize> {
+        self.start as usize..self.end as usize
     }
 }
 

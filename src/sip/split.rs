@@ -4,7 +4,7 @@
 //! the header lines after the host's split are scanned here.
 use core::ops::Range;
 
-use super::{tag_param, Header, HeaderKind, Headers, ParseError, Request, Via};
+use super::{tag_param, Header, HeaderKind, Headers, Line, ParseError, Request, Via};
 
 /// What the host's parser knows of a request, as offsets into the message.
 #[derive(Debug, Clone)]
@@ -26,14 +26,20 @@ impl Split {
     /// Every range lies inside a message of `len` bytes (host offsets are checked, not trusted).
     fn inside(&self, len: usize) -> bool {
         let ok = |r: &Range<usize>| r.start <= r.end && r.end <= len;
+        let opt = |r: &Option<Range<usize>>| r.as_ref().is_none_or(ok);
         let v = &self.via1;
-        [&self.method, &self.version, &v.host, &v.port]
-            .into_iter()
-            .chain([&v.branch, &v.rport, &self.call_id].into_iter().flatten())
-            .chain(self.to.iter().flat_map(|(_, t)| t))
-            .all(ok)
+        ok(&self.method)
+            && ok(&self.version)
+            && ok(&v.host)
+            && ok(&v.port)
+            && opt(&v.branch)
+            && opt(&v.rport)
+            && opt(&self.call_id)
             && self.via1_header.within(len)
-            && self.to.as_ref().is_none_or(|(h, _)| h.within(len))
+            && self
+                .to
+                .as_ref()
+                .is_none_or(|(h, t)| h.within(len) && opt(t))
             && self.rest <= len
     }
 }
@@ -88,7 +94,7 @@ impl<'a> Request<'a> {
     /// From, To, Call-ID or CSeq, is refused, as [`Request::parse`] refuses it.
     pub fn lines<I>(&self, split: Option<I>) -> Lines<'a, I>
     where
-        I: Iterator<Item = Result<Header, ParseError>>,
+        I: Iterator<Item = Result<Line, ParseError>>,
     {
         Lines {
             len: self.buf.len(),
@@ -96,6 +102,16 @@ impl<'a> Request<'a> {
             rest: self.headers(),
             seen: 0,
         }
+    }
+}
+
+/// No split: [`Request::lines`] of a request read from its bytes.
+pub type NoSplit = core::iter::Empty<Result<Line, ParseError>>;
+
+impl<'a> Request<'a> {
+    /// Every header line of a request read from its bytes, as a reply copies them.
+    pub fn all_lines(&self) -> Lines<'a, NoSplit> {
+        self.lines(None)
     }
 }
 
@@ -112,8 +128,8 @@ pub struct Lines<'a, I> {
     seen: u8,
 }
 
-impl<I: Iterator<Item = Result<Header, ParseError>>> Iterator for Lines<'_, I> {
-    type Item = Result<Header, ParseError>;
+impl<I: Iterator<Item = Result<Line, ParseError>>> Iterator for Lines<'_, I> {
+    type Item = Result<Line, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let from_split = self.split.as_mut().and_then(Iterator::next);
@@ -124,7 +140,10 @@ impl<I: Iterator<Item = Result<Header, ParseError>>> Iterator for Lines<'_, I> {
             None => {
                 self.split = None;
                 match self.rest.next()? {
-                    Ok(h) => h,
+                    Ok(h) => match h.line() {
+                        Some(l) => l,
+                        None => return Some(Err(ParseError::BadHeader)),
+                    },
                     Err(e) => return Some(Err(e)),
                 }
             }
