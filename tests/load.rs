@@ -1,7 +1,8 @@
-//! Load and memory on the real host: sipp INVITE -> 404 -> ACK over `children=4`. Every call
-//! completes, the statistics equal what sipp sent, every ACK is absorbed, no worker dies, and
-//! Kamailio's pkg and shm memory stay flat between the first tenth of the run and its end.
-//! `make test` runs SL_RS_LOAD_CALLS=20000 (the default); `make soak` runs 100000.
+//! Load and memory on the real host: sipp INVITE -> 404 -> ACK over `children=4`
+//! (`SL_RS_LOAD_CHILDREN`). Every call completes, the statistics equal what sipp sent, every ACK
+//! is absorbed, no worker dies, and Kamailio's pkg and shm memory stay flat between the first
+//! tenth of the run and its end. The Makefile runs it on the release module (`SL_RS_MODULE`),
+//! as it ships: `make test` with SL_RS_LOAD_CALLS=20000 (the default), `make soak` with 100000.
 #![cfg(feature = "kamailio")]
 
 // Shared with the other host test crates; each uses part of it.
@@ -80,7 +81,11 @@ fn sipp_load_is_answered_exactly_and_memory_stays_flat() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
-    let mut k = Kamailio::start(&host_cfg("load.cfg"), Sl::Ours, 4);
+    let children: u32 = std::env::var("SL_RS_LOAD_CHILDREN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let mut k = Kamailio::start(&host_cfg("load.cfg"), Sl::Ours, children);
     let s0 = stats(&k);
     // The first tenth warms every worker up; memory is read after it and at the end.
     let warm = sipp(&k, calls / 10, rate);
@@ -137,7 +142,8 @@ fn sipp_load_is_answered_exactly_and_memory_stays_flat() {
         );
     }
     println!(
-        "load: {calls} calls, {} INVITEs (with retransmissions), {:.0} calls/s in the main run; \
+        "load: {calls} calls over children={children}, {} INVITEs (with retransmissions), \
+         {:.0} calls/s in the main run; \
          shm used {shm_warm} -> {shm_end} bytes; pkg used per process (warm -> end): {}",
         invites,
         (calls - calls / 10) as f64 / secs,

@@ -4,8 +4,9 @@
 use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_long, c_void};
 
-use super::entry::{forward_reply, report_panic, send_reply, sl_reply, validated};
 use super::host::{host_bytes, log_err, Msg, GLOBAL};
+use super::init::report_panic;
+use super::script::{forward_reply, send_reply, sl_reply, validated};
 use super::shim::*;
 use crate::guard::{ffi_guard, set_report_sink};
 use crate::module::Host;

@@ -2,12 +2,15 @@
 //! - `shim`: declarations of the C shim (`c_shim/sl_shim.h`).
 //! - `host`: safe wrappers over a message and the module's process state.
 //! - `msg`: the read-only view of what the core's parser already split of a message.
-//! - `entry`: the `extern "C"` functions the host calls, each behind the panic guard.
+//! - `init`, `fixup`, `script`: the `extern "C"` functions the host calls (life cycle, script
+//!   parameter fixups, per-request functions), each behind the panic guard.
 //! - `api`: what other modules, KEMI, `$ltt`, the statistics and RPC call.
 //! - `exports`: the `dlsym` roots (`exports`, `module_version`, `module_flags`).
 mod api;
-mod entry;
 mod exports;
+mod fixup;
 mod host;
+mod init;
 mod msg;
+mod script;
 mod shim;

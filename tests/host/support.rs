@@ -18,15 +18,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A folder holding our freshly built library as `sl.so` (the test binary sits in
+/// A folder holding our module as `sl.so`: `SL_RS_MODULE` when set (the load test measures the
+/// release build, as it ships), else the library built with the tests (the test binary sits in
 /// `<target>/debug/deps`, the library in `<target>/debug`).
 pub fn our_module_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let lib = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("libsl_rs.so");
+    let lib = match std::env::var_os("SL_RS_MODULE") {
+        Some(so) => PathBuf::from(so),
+        None => std::env::current_exe()
+            .expect("test binary path")
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/debug")
+            .join("libsl_rs.so"),
+    };
     assert!(
         lib.exists(),
         "{} is missing: run `make test-host`",

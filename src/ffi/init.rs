@@ -1,0 +1,169 @@
+//! The module's life cycle, as Kamailio drives it: `mod_init` once in the main process before
+//! the workers fork (parameters checked, shared memory made, callbacks registered),
+//! `child_init` per process, `mod_destroy` at shutdown. Each body runs behind `ffi_guard`.
+use core::ffi::{c_int, c_uint};
+
+use super::host::{host_bytes, log, log_dbg, log_err, with_reply_buf, Global, SharedBlock, GLOBAL};
+use super::shim::*;
+use crate::guard::ffi_guard;
+use crate::module::Module;
+use crate::reply::totag::{Signature, SL_SEED};
+use crate::reply::{check_code, check_reason};
+use crate::stats::STATS;
+
+/// Native sl's `SL_RPL_WAIT_TIME`: how long after a reply to an INVITE its ACK is looked for.
+const ACK_WINDOW_SECONDS: c_uint = 2;
+
+pub(super) fn report_panic(text: &str) {
+    log(SL_SHIM_ERR, text);
+}
+
+/// `mod_init`: runs once in the main process, before the workers fork.
+#[no_mangle]
+pub extern "C" fn sl_rs_mod_init() -> c_int {
+    ffi_guard("mod_init", -1, || match mod_init() {
+        Ok(()) => 0,
+        Err(e) => {
+            log_err!("sl-rs: module initialisation failed: {e}");
+            -1
+        }
+    })
+}
+
+/// Reads and checks the module parameters; the error names the parameter and its value.
+fn params() -> Result<(u16, &'static [u8]), String> {
+    // SAFETY: reads module parameters the host has finished writing.
+    let code = unsafe { sl_shim_param_default_code() };
+    let default_code = check_code(code.into())
+        .map_err(|e| format!("modparam(\"sl\", \"default_code\", {code}): {e}"))?;
+    let mut len = 0;
+    // SAFETY: the parameter string lives for the process's life.
+    let reason = unsafe { host_bytes(sl_shim_param_default_reason(&mut len), len) };
+    check_reason(reason).map_err(|e| {
+        format!(
+            "modparam(\"sl\", \"default_reason\", \"{}\"): {e}",
+            String::from_utf8_lossy(reason).escape_debug()
+        )
+    })?;
+    // SAFETY: as above.
+    let bind_tm = unsafe { sl_shim_param_bind_tm() };
+    if !(0..=1).contains(&bind_tm) {
+        return Err(format!(
+            "modparam(\"sl\", \"bind_tm\", {bind_tm}): must be 0 or 1"
+        ));
+    }
+    // SAFETY: as above.
+    let rich = unsafe { sl_shim_param_rich_redirect() };
+    if !(0..=3).contains(&rich) {
+        return Err(format!(
+            "modparam(\"sl\", \"rich_redirect\", {rich}): must be 0 to 3 (1 branch flags, 2 path, 3 both)"
+        ));
+    }
+    for (which, name) in [
+        (SL_SHIM_EVCB_FL_ACK, "event_callback_fl_ack"),
+        (SL_SHIM_EVCB_LRES_SENT, "event_callback_lres_sent"),
+    ] {
+        let mut len = 0;
+        // SAFETY: as above.
+        let cb = unsafe { host_bytes(sl_shim_param_event_callback(which, &mut len), len) };
+        let ok = cb
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"_.:".contains(&b));
+        if !ok {
+            return Err(format!(
+                "modparam(\"sl\", \"{name}\", \"{}\"): not a function name (letters, digits, _ . :)",
+                String::from_utf8_lossy(cb).escape_debug()
+            ));
+        }
+    }
+    Ok((default_code, reason))
+}
+
+fn mod_init() -> Result<(), String> {
+    if !super::msg::layout_matches() {
+        return Err("this build's struct sip_msg layout differs from the host's (built with other headers or defines?)".into());
+    }
+    let (default_code, reason) = params()?;
+    let (mut a, mut alen, mut p, mut plen) = (core::ptr::null(), 0, core::ptr::null(), 0);
+    // SAFETY: the shim writes the four outputs; the strings live as long as the socket list.
+    let signature = if unsafe { sl_shim_first_socket(&mut a, &mut alen, &mut p, &mut plen) } == 0 {
+        // SAFETY: valid for their lengths (socket strings are never freed while running).
+        Signature::new(SL_SEED, unsafe { host_bytes(a, alen) }, unsafe {
+            host_bytes(p, plen)
+        })
+    } else {
+        Signature::new(SL_SEED, b"", b"")
+    };
+    // SAFETY: plain call into the host's timer.
+    let window = unsafe { sl_shim_s_to_ticks(ACK_WINDOW_SECONDS) };
+    let shared = SharedBlock::new().ok_or("no shared memory for the statistics and ACK window")?;
+    if let Err(e) = register(&shared) {
+        shared.free();
+        return Err(e);
+    }
+    let global = Global {
+        module: Module {
+            signature,
+            ack_window: window,
+        },
+        shared,
+        default_code,
+        default_reason: reason.into(),
+    };
+    GLOBAL
+        .set(global)
+        .map_err(|_| "mod_init ran twice".to_string())
+}
+
+/// Hooks the module into the host: statistics, the ACK filter, tm, event routes.
+fn register(shared: &SharedBlock) -> Result<(), String> {
+    // SAFETY: reads the host's tick counter.
+    let now = unsafe { sl_shim_ticks() };
+    shared
+        .get()
+        .ack_deadline
+        .store(now, core::sync::atomic::Ordering::Relaxed);
+    for (i, (name, _)) in STATS.iter().enumerate() {
+        // SAFETY: `name` is a 'static C string; the host keeps the pointer.
+        if unsafe { sl_shim_register_stat(name.as_ptr(), i as c_int) } < 0 {
+            return Err(format!("cannot register statistic sl:{name:?}"));
+        }
+    }
+    // SAFETY: registers our filter; the host calls it for every request before the script.
+    if unsafe { sl_shim_register_ack_filter() } < 0 {
+        return Err("cannot register the ACK filter script callback".into());
+    }
+    // SAFETY: the routing script is compiled before mod_init.
+    unsafe { sl_shim_lookup_event_routes() };
+    Ok(())
+}
+
+/// `child_init`: first in the main process (rank PROC_INIT, before the fork: tm is bound
+/// there and the workers inherit it), then per process; makes this process's reply buffer.
+#[no_mangle]
+pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
+    ffi_guard("child_init", -1, || {
+        // tm is bound here, not in mod_init: there, tm may not be initialised yet (if loaded
+        // after sl) and its API refuses with an error line. A no-op once bound.
+        // SAFETY: plain call.
+        if unsafe { sl_shim_tm_bind() } == 0 {
+            log_dbg!("sl-rs: tm not bound: send_reply() answers statelessly");
+        }
+        match with_reply_buf(|b| Ok(b.len())) {
+            Ok(n) if n > 0 => 0,
+            _ => -1,
+        }
+    })
+}
+
+/// `mod_destroy`: at shutdown, in the main process.
+#[no_mangle]
+pub extern "C" fn sl_rs_mod_destroy() {
+    ffi_guard("mod_destroy", (), || {
+        // SAFETY: at shutdown nothing runs the callbacks any more.
+        unsafe { sl_shim_destroy_callbacks() };
+        if let Some(g) = GLOBAL.get() {
+            g.shared.free();
+        }
+    })
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Instructions per request, our sl.so against Debian's native one in the same run, counted by
+# valgrind's callgrind (deterministic for the same binaries and inputs, unlike CPU time on a
+# shared machine). Each row: one configuration, allocator and request shape; N requests sent one
+# after another (INVITE replies acknowledged with their To-tag), counted in the process that
+# answered them:
+#   whole msg   the core's receive_msg per message, inclusive (parse, script, sl, send, free)
+#   reply       the module's reply function per reply, inclusive of the core it calls (ours: the
+#               script function with its parameters; native: sl_send_reply, without them)
+#   ACK         the module's ACK filter per absorbed ACK, inclusive
+#   alloc       instructions spent in the host's allocators (pkg/shm malloc and free) inside the
+#               module's functions, per reply: a second run collects only inside them
+# Configurations:
+#   stock    Debian's /etc/kamailio/kamailio.cfg, loadmodule "sl.so" pointed at the module, one
+#            forked UDP worker (-n 1): OPTIONS keepalive -> 200 Keepalive; INVITE to a
+#            non-local URI -> 403 Not relaying -> ACK (the stateless replies it gives)
+#   minimal  tests/bench/minimal.cfg, fork=no: OPTIONS -> 200, INVITE -> 404 -> ACK
+#   forked   tests/bench/bench.cfg, children=1 (the allocator state there makes native's
+#            pkg_malloc walk q_malloc's free lists on every reply)
+# Usage: tests/bench/callgrind.sh MODULE_DIR [N]   (BENCH_ROWS=REGEX: only the rows it matches)
+set -euo pipefail
+ours_dir=$(cd "${1:?usage: callgrind.sh MODULE_DIR [N]}" && pwd)
+n=${2:-300}
+. "$(dirname "$0")/lib.sh"
+
+# inclusive FILE FUNCTION: inclusive instructions of FUNCTION in a callgrind output file.
+inclusive() {
+  callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+    awk -v f="$2" '$0 ~ ("[:]" f " ") || $0 ~ ("[:]" f "$") { gsub(",", "", $1); print $1; exit }'
+}
+
+# allocator FILE: instructions in the host's allocator functions (self cost).
+allocator() {
+  callgrind_annotate --threshold=100 "$1" 2>/dev/null |
+    awk '/[:](qm|fm|tlsf)_(malloc|free|realloc|mallocxz|reallocxf)[ (]/ { gsub(",", "", $1); s += $1 } END { print s + 0 }'
+}
+
+# kamailio_cmd CONFIG DIR ALLOC PORT: the command line for one configuration.
+kamailio_cmd() {
+  local cfg=$1 dir=$2 alloc=$3 port=$4 x=()
+  [ "$alloc" = tlsf ] && x=(-x tlsf -X tlsf)
+  case $cfg in
+    stock)
+      sed "s|^loadmodule \"sl.so\"|loadmodule \"$dir/sl.so\"|" /etc/kamailio/kamailio.cfg >"$work/stock.cfg"
+      echo kamailio -DD -E -n 1 -f "$work/stock.cfg" -l "udp:127.0.0.1:$port" "${x[@]}" ;;
+    minimal)
+      echo kamailio -D -E -f "$root/tests/bench/minimal.cfg" -L "$dir:$native_dir" -A "SIP_PORT=$port" "${x[@]}" ;;
+    forked)
+      echo kamailio -DD -E -f "$root/tests/bench/bench.cfg" -L "$dir:$native_dir" -A "SIP_PORT=$port" -A CHILDREN=1 "${x[@]}" ;;
+  esac
+}
+
+# run CONFIG DIR ALLOC SHAPE -> "whole reply ack alloc" per message / reply / ACK / reply
+run() {
+  local cfg=$1 dir=$2 alloc=$3 shape=$4 port worker toggles msgs acks=0 req sl ack al
+  local reply_fn=sl_rs_w_sl_send_reply ack_fn=sl_rs_filter_ack
+  [ "$dir" = "$native_dir" ] && { reply_fn=sl_send_reply; ack_fn=sl_filter_ACK; }
+  for pass in whole module; do
+    port=$(free_port)
+    rm -f "$work"/cg.*
+    toggles=()
+    [ $pass = module ] && toggles=(--toggle-collect="$reply_fn" --toggle-collect="$ack_fn")
+    # shellcheck disable=SC2046
+    valgrind --tool=callgrind --trace-children=yes "${toggles[@]}" --callgrind-out-file="$work/cg.%p" \
+      $(kamailio_cmd "$cfg" "$dir" "$alloc" "$port") -Y "$work" -P "$work/k.pid" >"$work/log" 2>&1 &
+    kpid=$!
+    python3 "$root/tests/bench/load.py" "$port" "$shape" "$n" || { cat "$work/log" >&2; exit 1; }
+    kill "$kpid"; wait "$kpid" 2>/dev/null || true; kpid=
+    if [ $pass = whole ]; then
+      # the process that answered is the one that ran receive_msg most
+      worker=$(for f in "$work"/cg.*; do echo "$(inclusive "$f" receive_msg || true) $f"; done | sort -n | tail -n1 | cut -d' ' -f2)
+      req=$(inclusive "$worker" receive_msg); sl=$(inclusive "$worker" "$reply_fn"); ack=$(inclusive "$worker" "$ack_fn")
+    else
+      al=$(for f in "$work"/cg.*; do allocator "$f"; done | sort -n | tail -n1)
+    fi
+  done
+  msgs=$((n + 1))
+  case $shape in invite | relay) msgs=$((2 * n + 1)); acks=$n ;; esac
+  awk -v r="${req:-0}" -v s="${sl:-0}" -v a="${ack:-0}" -v al="${al:-0}" -v m="$msgs" -v n="$((n + 1))" -v k="$acks" \
+    'BEGIN { printf "%d %d %d %d", r / m, s / n, (k ? a / k : 0), al / n }'
+}
+
+label() {
+  case $1 in
+    keepalive) echo "OPTIONS keepalive -> 200" ;; relay) echo "INVITE -> 403 -> ACK" ;;
+    options) echo "OPTIONS -> 200" ;; invite) echo "INVITE -> 404 -> ACK" ;;
+  esac
+}
+
+echo "instructions per request (callgrind, $n requests per run; ours/native in brackets):"
+printf '%-8s %-5s %-26s %-30s %-20s %-18s %s\n' config alloc request "whole msg: ours native" \
+  "reply: ours native" "ACK: ours native" "alloc in module/reply: ours native"
+for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock tlsf relay" \
+  "minimal qm options" "minimal tlsf options" "minimal qm invite" "minimal tlsf invite" \
+  "forked qm options" "forked qm invite"; do
+  [[ $row =~ ${BENCH_ROWS:-.} ]] || continue
+  read -r cfg alloc shape <<<"$row"
+  read -r ow os oa oal <<<"$(run "$cfg" "$ours_dir" "$alloc" "$shape")"
+  read -r nw ns na nal <<<"$(run "$cfg" "$native_dir" "$alloc" "$shape")"
+  awk -v c="$cfg" -v al="$alloc" -v l="$(label "$shape")" -v ow="$ow" -v nw="$nw" -v os="$os" -v ns="$ns" \
+    -v oa="$oa" -v na="$na" -v oal="$oal" -v nal="$nal" 'BEGIN {
+      printf "%-8s %-5s %-26s %6d %6d (%.2f)           %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, os, ns, os / ns
+      if (oa > 0) printf "%5d %5d (%.2f)  ", oa, na, oa / na; else printf "%-18s ", "-"
+      printf "%d %d\n", oal, nal }'
+done

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Sends N requests of one shape to a Kamailio on 127.0.0.1, one after another, each after the
+reply to the previous one; INVITE replies are acknowledged with the reply's To-tag, as a UA
+does. Fails when a reply is not the expected one. Used by callgrind.sh.
+
+  load.py PORT SHAPE N
+  SHAPE: options    OPTIONS sip:bob@127.0.0.1             (minimal configs: 200)
+         keepalive  OPTIONS sip:127.0.0.1:PORT, no user    (Debian's kamailio.cfg: 200 Keepalive)
+         invite     INVITE sip:bob@127.0.0.1 + ACK         (minimal configs: 404)
+         relay      INVITE sip:bob@192.0.2.10 + ACK        (Debian's kamailio.cfg: 403 Not relaying;
+                    192.0.2.0/24 is TEST-NET, never contacted: the reply goes to the Via, here)
+"""
+import socket
+import sys
+import time
+
+port, shape, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+me = s.getsockname()[1]
+
+URI = {"options": "sip:bob@127.0.0.1", "keepalive": f"sip:127.0.0.1:{port}",
+       "invite": "sip:bob@127.0.0.1", "relay": "sip:bob@192.0.2.10"}[shape]
+METHOD = "OPTIONS" if shape in ("options", "keepalive") else "INVITE"
+FROM = "sip:alice@192.0.2.20" if shape == "relay" else "sip:alice@127.0.0.1"
+WANT = {"options": "SIP/2.0 200", "keepalive": "SIP/2.0 200 Keepalive", "invite": "SIP/2.0 404",
+        "relay": "SIP/2.0 403 Not relaying"}[shape]
+
+
+def req(method, i, to_tag=""):
+    return (f"{method} {URI} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKcg{i};rport\r\n"
+            f"Max-Forwards: 70\r\nFrom: Alice <{FROM}>;tag=a{i}\r\nTo: <{URI}>{to_tag}\r\n"
+            f"Call-ID: cg-{i}@127.0.0.1\r\nCSeq: 1 {method}\r\nContact: <sip:alice@127.0.0.1:{me}>\r\n"
+            f"User-Agent: sl-rs-bench\r\nContent-Length: 0\r\n\r\n").encode()
+
+
+s.settimeout(2.0)
+deadline = time.time() + 180
+while True:  # readiness: the server answers (slowly, under valgrind)
+    s.sendto(req("OPTIONS", "ready"), ("127.0.0.1", port))
+    try:
+        s.recv(65535)
+        break
+    except socket.timeout:
+        if time.time() > deadline:
+            sys.exit("server not ready")
+s.settimeout(30.0)
+for i in range(n):
+    s.sendto(req(METHOD, i), ("127.0.0.1", port))
+    reply = s.recv(65535).decode(errors="replace")
+    if not reply.startswith(WANT):
+        sys.exit(f"{shape}: expected {WANT!r}, got {reply.splitlines()[0]!r}")
+    if METHOD == "INVITE":
+        to = next(line for line in reply.split("\r\n") if line.startswith("To:"))
+        s.sendto(req("ACK", i, to[to.index(";tag="):]), ("127.0.0.1", port))
