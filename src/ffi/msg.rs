@@ -13,7 +13,7 @@ use core::ops::Range;
 use super::host::Msg;
 use super::shim::sl_shim_sizeof_sip_msg;
 use crate::reply::totag::TagInput;
-use crate::sip::{Header, HeaderKind, Line, ParseError, Split, Via};
+use crate::sip::{HeaderKind, Line, ParseError, Split, Via};
 
 #[allow(
     non_camel_case_types,
@@ -51,22 +51,6 @@ impl Buf {
         let start = self.at(s.s)?;
         let end = start.checked_add(usize::try_from(s.len).ok()?)?;
         (end <= self.len).then_some(start..end)
-    }
-
-    /// Header line `h` as the builder sees it: name start, trimmed value, end after its CRLF.
-    ///
-    /// # Safety
-    /// `h` points at a header of the message this buffer belongs to.
-    unsafe fn header(self, h: *const sys::hdr_field, kind: HeaderKind) -> Option<Header> {
-        // SAFETY: as the caller guarantees; fields are copied out.
-        let (name, body, len) = unsafe { ((*h).name, (*h).body, (*h).len) };
-        let start = self.at(name.s)?;
-        let end = start.checked_add(usize::try_from(len).ok()?)?;
-        Some(Header {
-            kind,
-            raw: start..end,
-            value: self.range(body)?,
-        })
     }
 }
 
@@ -187,8 +171,8 @@ pub fn split(msg: &Msg) -> Option<(Split, SplitLines<'_>)> {
             received: !(*v).received.is_null(),
         }
     };
-    // SAFETY: headers of this message.
-    let via1_header = unsafe { b.header(h_via1, HeaderKind::Via)? };
+    // SAFETY: the first Via's header line, part of the message.
+    let via1_at = b.at(unsafe { (*h_via1).name.s })?;
     let to = if to.is_null() {
         None
     } else {
@@ -200,7 +184,7 @@ pub fn split(msg: &Msg) -> Option<(Split, SplitLines<'_>)> {
             } else {
                 Some(b.range((*body).tag_value)?)
             };
-            Some((b.header(to, HeaderKind::To)?, tag))
+            Some(tag)
         }
     };
     let call_id = if callid.is_null() {
@@ -213,13 +197,14 @@ pub fn split(msg: &Msg) -> Option<(Split, SplitLines<'_>)> {
     let mut rest = b.at(unparsed)?;
     if !last.is_null() {
         // SAFETY: the last header of this message.
-        let end = unsafe { b.header(last, HeaderKind::Other)? }.raw.end;
+        let (name, len) = unsafe { ((*last).name.s, (*last).len) };
+        let end = b.at(name)?.checked_add(usize::try_from(len).ok()?)?;
         rest = rest.max(end);
     }
     let split = Split {
         method,
         version,
-        via1_header,
+        via1_at,
         via1: via,
         to,
         call_id,
@@ -283,6 +268,7 @@ pub struct SplitLines<'a> {
 impl Iterator for SplitLines<'_> {
     type Item = Result<Line, ParseError>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         while !self.next.is_null() {
             let h = self.next;

@@ -93,7 +93,7 @@ pub struct ReplyParams<'a> {
 
 /// Kamailio adds a To-tag to replies from 180 up when the request's To has none.
 pub fn needs_to_tag(req: &Request, code: u16) -> bool {
-    code >= 180 && req.to.is_some() && req.to_tag.is_none()
+    code >= 180 && req.has_to && req.to_tag.is_none()
 }
 
 /// Writes the reply into `out`; returns its length. `lines` are the request's header lines
@@ -133,7 +133,7 @@ pub fn build_reply<'l>(
                 w.flush()?;
                 let line_start = w.len;
                 let body = h.start as usize..h.value_end as usize;
-                if body.start == req.via1_header.raw.start {
+                if body.start == req.via1_at {
                     match (rport, &req.via1.rport) {
                         (Some(rp), Some(old)) => {
                             // Replace `;rport[=..]` in place, as Kamailio does.
@@ -216,17 +216,34 @@ fn line_end(raw: &[u8]) -> usize {
     lf - usize::from(raw[..lf].ends_with(b"\r"))
 }
 
-/// Decimal digits of `v`, written at the end of `buf`.
+/// Decimal digits of `v`, written at the end of `buf`, two at a time.
 pub(crate) fn fmt_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            return &buf[i..];
+    const PAIRS: [u8; 200] = {
+        let mut t = [0u8; 200];
+        let mut n = 0;
+        while n < 100 {
+            t[2 * n] = b'0' + (n / 10) as u8;
+            t[2 * n + 1] = b'0' + (n % 10) as u8;
+            n += 1;
         }
+        t
+    };
+    let mut i = buf.len();
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    &buf[i..]
 }
 
 /// The reply being written. Spans of the request are copied lazily: a span that starts where

@@ -204,3 +204,19 @@ fn an_empty_via_value_is_copied_without_its_line_end() {
     assert!(r.contains("\r\nVia:\r\nFrom: "), "{r:?}");
     assert_eq!(r.find("\r\n\r\n"), Some(r.len() - 4), "{r:?}");
 }
+
+#[test]
+fn decimals_are_the_digits_std_prints() {
+    let mut buf = [0u8; 20];
+    for v in (0..1000u64).chain([
+        9_999,
+        10_000,
+        65_535,
+        100_000,
+        1 << 40,
+        u64::MAX - 1,
+        u64::MAX,
+    ]) {
+        assert_eq!(fmt_decimal(v, &mut buf), v.to_string().as_bytes(), "{v}");
+    }
+}

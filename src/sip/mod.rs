@@ -159,11 +159,12 @@ pub struct Request<'a> {
     pub http: bool,
     /// Where [`Request::headers`] starts: the first header line, or the end of the host's split.
     scan_from: usize,
-    /// The header holding the first Via value, and that value's fields.
-    pub via1_header: Header,
+    /// Where the header line holding the first Via value starts, and that value's fields.
+    pub via1_at: usize,
     pub via1: Via,
-    /// The first To header and its tag value (an empty `tag` counts as none).
-    pub to: Option<Header>,
+    /// Whether there is a To header, and the first one's tag value (an empty `tag` counts as
+    /// none).
+    pub has_to: bool,
     pub to_tag: Option<Range<usize>>,
     /// The first Call-ID value.
     pub call_id: Option<Range<usize>>,
@@ -209,7 +210,7 @@ impl<'a> Request<'a> {
                 break;
             }
         }
-        let (via1_header, via1) = via1.ok_or(ParseError::NoVia)?;
+        let (via1_header, via1): (Header, Via) = via1.ok_or(ParseError::NoVia)?;
         let to_tag = to
             .as_ref()
             .and_then(|h| tag_param(buf, h.value.clone()))
@@ -220,9 +221,9 @@ impl<'a> Request<'a> {
             version,
             http: split::is_http(version),
             scan_from: head_start,
-            via1_header,
+            via1_at: via1_header.raw.start,
             via1,
-            to,
+            has_to: to.is_some(),
             to_tag,
             call_id,
         })

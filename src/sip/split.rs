@@ -4,18 +4,18 @@
 //! the header lines after the host's split are scanned here.
 use core::ops::Range;
 
-use super::{tag_param, Header, HeaderKind, Headers, Line, ParseError, Request, Via};
+use super::{tag_param, HeaderKind, Headers, Line, ParseError, Request, Via};
 
 /// What the host's parser knows of a request, as offsets into the message.
 #[derive(Debug, Clone)]
 pub struct Split {
     pub method: Range<usize>,
     pub version: Range<usize>,
-    /// The header holding the first Via value, and that value's fields.
-    pub via1_header: Header,
+    /// Where the header line holding the first Via value starts, and that value's fields.
+    pub via1_at: usize,
     pub via1: Via,
-    /// The first To header and its tag value, when the host's split reached it.
-    pub to: Option<(Header, Option<Range<usize>>)>,
+    /// When the host's split reached a To header: the first one's tag value, if any.
+    pub to: Option<Option<Range<usize>>>,
     /// The first Call-ID value, when the host's split reached it.
     pub call_id: Option<Range<usize>>,
     /// Where the host's split ends: the header lines from here on are scanned here.
@@ -35,11 +35,8 @@ impl Split {
             && opt(&v.branch)
             && opt(&v.rport)
             && opt(&self.call_id)
-            && self.via1_header.within(len)
-            && self
-                .to
-                .as_ref()
-                .is_none_or(|(h, t)| h.within(len) && opt(t))
+            && self.to.as_ref().is_none_or(opt)
+            && self.via1_at <= len
             && self.rest <= len
     }
 }
@@ -58,10 +55,7 @@ impl<'a> Request<'a> {
             for h in Headers::new(buf, s.rest) {
                 let h = h?;
                 match h.kind {
-                    HeaderKind::To if to.is_none() => {
-                        let tag = tag_param(buf, h.value.clone());
-                        to = Some((h, tag));
-                    }
+                    HeaderKind::To if to.is_none() => to = Some(tag_param(buf, h.value.clone())),
                     HeaderKind::CallId if call_id.is_none() => call_id = Some(h.value),
                     _ => {}
                 }
@@ -71,19 +65,17 @@ impl<'a> Request<'a> {
             }
         }
         let version = &buf[s.version];
-        let (to, to_tag) = match to {
-            Some((h, tag)) => (Some(h), tag.filter(|t| !t.is_empty())),
-            None => (None, None),
-        };
+        let has_to = to.is_some();
+        let to_tag = to.flatten().filter(|t| !t.is_empty());
         Ok(Request {
             buf,
             method: &buf[s.method],
             version,
             http: is_http(version),
             scan_from: s.rest,
-            via1_header: s.via1_header,
+            via1_at: s.via1_at,
             via1: s.via1,
-            to,
+            has_to,
             to_tag,
             call_id,
         })
@@ -131,6 +123,8 @@ pub struct Lines<'a, I> {
 impl<I: Iterator<Item = Result<Line, ParseError>>> Iterator for Lines<'_, I> {
     type Item = Result<Line, ParseError>;
 
+    // Inlined into the reply builder's loop: a call per line cost more than its body.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let from_split = self.split.as_mut().and_then(Iterator::next);
         let h = match from_split {

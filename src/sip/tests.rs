@@ -22,7 +22,7 @@ fn reads_request_line_and_facts() {
     assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bK1");
     assert_eq!(r.slice(r.via1.rport.as_ref().unwrap()), b"rport");
     assert!(!r.via1.received);
-    assert!(r.to.is_some());
+    assert!(r.has_to);
     assert_eq!(r.to_tag(), None);
     assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
     let kinds: Vec<_> = r.headers().map(|h| h.unwrap().kind).collect();
@@ -97,7 +97,7 @@ fn to_tag_forms() {
 #[test]
 fn missing_headers_are_facts_not_errors_except_via() {
     let r = req("MESSAGE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n");
-    assert!(r.to.is_none() && r.call_id.is_none() && r.via1.branch.is_none());
+    assert!(!r.has_to && r.call_id.is_none() && r.via1.branch.is_none());
     assert_eq!(
         Request::parse(b"MESSAGE sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n").unwrap_err(),
         ParseError::NoVia
