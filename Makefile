@@ -64,8 +64,8 @@ test-host: module
 # The long load run on the release module: SOAK_CALLS calls at SOAK_RATE per second over
 # SOAK_CHILDREN UDP workers (the README's load figure comes from this run).
 SOAK_CALLS ?= 100000
-SOAK_RATE ?= 10000
-SOAK_CHILDREN ?= 4
+SOAK_RATE ?= 20000
+SOAK_CHILDREN ?= 2
 soak: module
 	SL_RS_MODULE=$(CURDIR)/$(MODULE_DIR)/sl.so SL_RS_LOAD_CALLS=$(SOAK_CALLS) SL_RS_LOAD_RATE=$(SOAK_RATE) \
 		SL_RS_LOAD_CHILDREN=$(SOAK_CHILDREN) $(CARGO_HOST) cargo test \
@@ -92,7 +92,7 @@ BENCH_N ?= 300
 bench: module
 	cargo bench --bench reply
 	tests/bench/callgrind.sh $(MODULE_DIR) $(BENCH_N)
-	tests/bench/sipp-compare.sh $(MODULE_DIR)
+	tests/bench/sipp-compare.sh $(MODULE_DIR) 20000 4000
 
 clean:
 	cargo clean

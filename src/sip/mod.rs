@@ -325,9 +325,16 @@ impl<'a> Headers<'a> {
                 None => return Err(ParseError::Truncated),
             }
         }
-        let colon = memchr(b':', &buf[start..eol]).ok_or(ParseError::BadHeader)? + start;
-        let name = trim_end_ws(&buf[start..colon]);
-        if !is_token(name) {
+        // `token *(SP / HT) ":"`, read in one pass.
+        let mut colon = start;
+        while colon < eol && is_token_char(buf[colon]) {
+            colon += 1;
+        }
+        let name = &buf[start..colon];
+        while colon < eol && matches!(buf[colon], b' ' | b'\t') {
+            colon += 1;
+        }
+        if name.is_empty() || colon == eol || buf[colon] != b':' {
             return Err(ParseError::BadHeader);
         }
         let mut vs = colon + 1;
@@ -369,14 +376,6 @@ impl Iterator for Headers<'_> {
 
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn trim_end_ws(s: &[u8]) -> &[u8] {
-    let end = s
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(0, |p| p + 1);
-    &s[..end]
 }
 
 /// White space inside a header value, including line ends of folded lines.

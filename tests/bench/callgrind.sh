@@ -10,6 +10,8 @@
 #   ACK         the module's ACK filter per absorbed ACK, inclusive
 #   alloc       instructions spent in the host's allocators (pkg/shm malloc and free) inside the
 #               module's functions, per reply: a second run collects only inside them
+#   floor       the whole-message ratio a module costing nothing would reach: native's whole
+#               message less its reply and ACK filter, over native's whole message
 # Configurations:
 #   stock    Debian's /etc/kamailio/kamailio.cfg, loadmodule "sl.so" pointed at the module, one
 #            forked UDP worker (-n 1): OPTIONS keepalive -> 200 Keepalive; INVITE to a
@@ -88,7 +90,7 @@ label() {
 }
 
 echo "instructions per request (callgrind, $n requests per run; ours/native in brackets):"
-printf '%-8s %-5s %-26s %-30s %-20s %-18s %s\n' config alloc request "whole msg: ours native" \
+printf '%-8s %-5s %-26s %-30s %-6s %-20s %-18s %s\n' config alloc request "whole msg: ours native" floor \
   "reply: ours native" "ACK: ours native" "alloc in module/reply: ours native"
 for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock tlsf relay" \
   "minimal qm options" "minimal tlsf options" "minimal qm invite" "minimal tlsf invite" \
@@ -99,7 +101,9 @@ for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock t
   read -r nw ns na nal <<<"$(run "$cfg" "$native_dir" "$alloc" "$shape")"
   awk -v c="$cfg" -v al="$alloc" -v l="$(label "$shape")" -v ow="$ow" -v nw="$nw" -v os="$os" -v ns="$ns" \
     -v oa="$oa" -v na="$na" -v oal="$oal" -v nal="$nal" 'BEGIN {
-      printf "%-8s %-5s %-26s %6d %6d (%.2f)           %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, os, ns, os / ns
+      per = (oa > 0 ? 2 : 1)  # messages per call: the request, and its ACK
+      floor = (per * nw - ns - na * (per - 1)) / (per * nw)
+      printf "%-8s %-5s %-26s %6d %6d (%.2f)           %.2f   %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, floor, os, ns, os / ns
       if (oa > 0) printf "%5d %5d (%.2f)  ", oa, na, oa / na; else printf "%-18s ", "-"
       printf "%d %d\n", oal, nal }'
 done
