@@ -20,10 +20,13 @@ CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/hos
 deps:
 	scripts/deps.sh
 
-# The module as Kamailio loads it: target/module/sl.so (release build).
+# The module as Kamailio loads it: target/module/sl.so (release build). Installed by rename, not
+# copied over: a running Kamailio keeps the file it mapped (overwriting a mapped library in place
+# changes the code under it).
 module: deps
 	$(CARGO_HOST) cargo build --release --features kamailio
-	mkdir -p $(MODULE_DIR) && cp target/release/libsl_rs.so $(MODULE_DIR)/sl.so
+	mkdir -p $(MODULE_DIR) && cp target/release/libsl_rs.so $(MODULE_DIR)/.sl.so.new \
+		&& mv -f $(MODULE_DIR)/.sl.so.new $(MODULE_DIR)/sl.so
 
 run: module
 	mkdir -p target/run
@@ -62,12 +65,14 @@ test-host: module
 		--target-dir target/host --test load -- --nocapture
 
 # The long load run on the release module: SOAK_CALLS calls at SOAK_RATE per second over
-# SOAK_CHILDREN UDP workers (the README's load figure comes from this run).
+# SOAK_CHILDREN UDP workers (the README's load figure comes from this run). SOAK_MODULE runs
+# the same test on another sl.so, e.g. the native one: $(MODULES_DIR)/sl.so.
 SOAK_CALLS ?= 100000
 SOAK_RATE ?= 20000
 SOAK_CHILDREN ?= 2
+SOAK_MODULE ?= $(CURDIR)/$(MODULE_DIR)/sl.so
 soak: module
-	SL_RS_MODULE=$(CURDIR)/$(MODULE_DIR)/sl.so SL_RS_LOAD_CALLS=$(SOAK_CALLS) SL_RS_LOAD_RATE=$(SOAK_RATE) \
+	SL_RS_MODULE=$(SOAK_MODULE) SL_RS_LOAD_CALLS=$(SOAK_CALLS) SL_RS_LOAD_RATE=$(SOAK_RATE) \
 		SL_RS_LOAD_CHILDREN=$(SOAK_CHILDREN) $(CARGO_HOST) cargo test \
 		--features kamailio,panic-test --target-dir target/host --test load -- --nocapture
 

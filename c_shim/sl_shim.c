@@ -324,7 +324,7 @@ static void local_response_sent(struct sip_msg *req, str *buf, int code, struct 
 }
 
 int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int code,
-		const char *reason, size_t rlen)
+		const char *reason, size_t rlen, int skip_events)
 {
 	struct dest_info dst;
 	int backup_mhomed, ret;
@@ -354,8 +354,7 @@ int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int cod
 	dst.comp = msg->via1->comp_no;
 #endif
 	dst.send_flags = msg->rpl_send_flags;
-	ret = msg_send_buffer(&dst, reply.s, reply.len,
-			sip_check_fline(reply.s, (unsigned int)reply.len) == 0 ? 0 : 1);
+	ret = msg_send_buffer(&dst, reply.s, reply.len, skip_events ? 1 : 0);
 	mhomed = backup_mhomed;
 	local_response_sent(msg, &reply, code, &dst);
 	return ret < 0 ? -1 : 0;

@@ -6,7 +6,7 @@
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
-use crate::sip::{tag_param, Header, HeaderKind, ParseError, Request, Split};
+use crate::sip::{tag_param, Header, HeaderKind, Request, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
 pub fn parse(data: &[u8]) {
@@ -54,7 +54,7 @@ pub fn reply(data: &[u8]) {
     let mut out = vec![0u8; 2 * msg.len() + 512];
     let n = match build_reply(
         &req,
-        req.all_lines(),
+        &[],
         &p,
         lumps.iter().copied().take(usize::from(flags & 8 != 0)),
         &mut out,
@@ -86,15 +86,12 @@ pub fn reply(data: &[u8]) {
     let sreq = Request::from_split(msg, split).expect("a split of a parsed request");
     let mut again = vec![0u8; out.len()];
     let lumps = lumps.iter().copied().take(usize::from(flags & 8 != 0));
-    let m = build_reply(
-        &sreq,
-        sreq.lines(Some(
-            lines.iter().map(|h| h.line().ok_or(ParseError::BadHeader)),
-        )),
-        &p,
-        lumps,
-        &mut again,
-    );
+    let copied: Vec<_> = lines
+        .iter()
+        .filter(|h| h.kind != HeaderKind::Other)
+        .filter_map(Header::line)
+        .collect();
+    let m = build_reply(&sreq, &copied, &p, lumps, &mut again);
     assert_eq!(
         m.map(|m| &again[..m]),
         Ok(r),

@@ -5,10 +5,11 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use super::shim::*;
+use crate::module::SPLIT_LINES;
 use crate::module::{Host, Module, ReplyError, SendFailed, Shared};
 use crate::reply::totag::TagInput;
 use crate::reply::Lump;
-use crate::sip::Split;
+use crate::sip::{Line, Split};
 
 /// Logs one line through the host's `LM_*` macros.
 pub fn log(level: c_int, text: &str) {
@@ -181,7 +182,6 @@ impl<'a> Iterator for Lumps<'a> {
 
 impl Host for Msg {
     type Lumps<'a> = Lumps<'a>;
-    type SplitLines<'a> = super::msg::SplitLines<'a>;
 
     fn msg(&self) -> &[u8] {
         let mut len = 0;
@@ -189,8 +189,8 @@ impl Host for Msg {
         unsafe { host_bytes(sl_shim_msg_buf(self.raw(), &mut len), len) }
     }
 
-    fn split(&self) -> Option<(Split, Self::SplitLines<'_>)> {
-        super::msg::split(self)
+    fn split<'l>(&self, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])> {
+        super::msg::split(self, lines)
     }
 
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
@@ -247,6 +247,8 @@ impl Host for Msg {
     }
 
     fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed> {
+        // The core's outgoing-data events run for SIP messages only (HTTP replies skip them).
+        let skip_events = !crate::reply::is_sip_message(reply);
         // SAFETY: valid message; `reply` and `reason` are valid for their lengths in the call.
         let r = unsafe {
             sl_shim_send_reply(
@@ -256,6 +258,7 @@ impl Host for Msg {
                 code.into(),
                 reason.as_ptr().cast(),
                 reason.len(),
+                skip_events.into(),
             )
         };
         status(r)

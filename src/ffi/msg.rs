@@ -7,13 +7,13 @@
 //! (`c_shim/msg_types.h`, build.rs), and `mod_init` checks them against the shim's C compiler
 //! ([`layout_matches`]). Fields are read through raw pointers, never held as references: the host
 //! may change the message between our reads. Every offset is checked against the buffer.
-use core::marker::PhantomData;
 use core::ops::Range;
 
 use super::host::Msg;
 use super::shim::sl_shim_sizeof_sip_msg;
+use crate::module::SPLIT_LINES;
 use crate::reply::totag::TagInput;
-use crate::sip::{HeaderKind, Line, ParseError, Split, Via};
+use crate::sip::{HeaderKind, Line, Split, Via};
 
 #[allow(
     non_camel_case_types,
@@ -96,9 +96,10 @@ fn kind(t: sys::hdr_types_t) -> HeaderKind {
         .unwrap_or(HeaderKind::Other)
 }
 
-/// What the core split of the request; `None` when it is not a request with a parsed first
-/// Via, or when a range it holds lies outside the buffer.
-pub fn split(msg: &Msg) -> Option<(Split, SplitLines<'_>)> {
+/// What the core split of the request, and the header lines a reply copies written into
+/// `lines`; `None` when it is not a request with a parsed first Via, a range it holds lies
+/// outside the buffer, or it split more such lines than `lines` holds.
+pub fn split<'l>(msg: &Msg, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
     // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads.
     let (buf, len, fl, via1, h_via1, to, callid, unparsed, last, headers) = unsafe {
@@ -210,12 +211,27 @@ pub fn split(msg: &Msg) -> Option<(Split, SplitLines<'_>)> {
         call_id,
         rest: rest.min(b.len),
     };
-    let lines = SplitLines {
-        next: headers,
-        buf: b,
-        _msg: PhantomData,
-    };
-    Some((split, lines))
+    let n = copied_lines(headers, b, lines)?;
+    Some((split, &lines[..n]))
+}
+
+/// Walks the core's header list from `h`, writing the lines a reply copies into `out`; how many,
+/// or `None` when a line's offsets are out of order or outside the buffer, or `out` is full.
+fn copied_lines(mut h: *const sys::hdr_field, b: Buf, out: &mut [Line]) -> Option<usize> {
+    let mut n = 0;
+    while !h.is_null() {
+        // SAFETY: a header of the message `split` was given, which outlives this call; fields
+        // are copied out.
+        let (t, next, name, body, len) =
+            unsafe { ((*h).type_, (*h).next, (*h).name.s, (*h).body, (*h).len) };
+        h = next;
+        let kind = kind(t);
+        if kind != HeaderKind::Other {
+            *out.get_mut(n)? = b.line(kind, name, body, len)?;
+            n += 1;
+        }
+    }
+    Some(n)
 }
 
 /// An ACK's To-tag and what our tag for it is computed from, as the core parsed them; `None`
@@ -254,39 +270,6 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
             call_id: slice((*callid).body)?,
         };
         Some((tag, input))
-    }
-}
-
-/// The header lines the core split that a reply reads (Via, From, To, Call-ID, CSeq,
-/// Record-Route), in order; borrowed from the message for the call.
-pub struct SplitLines<'a> {
-    next: *const sys::hdr_field,
-    buf: Buf,
-    _msg: PhantomData<&'a Msg>,
-}
-
-impl Iterator for SplitLines<'_> {
-    type Item = Result<Line, ParseError>;
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.next.is_null() {
-            let h = self.next;
-            // SAFETY: a header of the message `split` was given, which outlives this call;
-            // fields are copied out.
-            let (t, next, name, body, len) =
-                unsafe { ((*h).type_, (*h).next, (*h).name.s, (*h).body, (*h).len) };
-            self.next = next;
-            let kind = kind(t);
-            if kind != HeaderKind::Other {
-                return Some(
-                    self.buf
-                        .line(kind, name, body, len)
-                        .ok_or(ParseError::BadHeader),
-                );
-            }
-        }
-        None
     }
 }
 

@@ -45,6 +45,7 @@ extern "C" {
         code: c_int,
         reason: *const c_char,
         rlen: usize,
+        skip_events: c_int,
     ) -> c_int;
     pub fn sl_shim_ack_filtered(msg: *mut sip_msg);
     pub fn sl_shim_add_redirect_contacts(msg: *mut sip_msg);

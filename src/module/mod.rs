@@ -9,23 +9,24 @@ use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
-use crate::sip::{Line, Lines, ParseError, Request, Split};
+use crate::sip::{Line, ParseError, Request, Split};
 use crate::stats::Counters;
+
+/// How many copied header lines (Via, From, To, Call-ID, CSeq, Record-Route) a host hands over;
+/// a request with more is read from its bytes.
+pub const SPLIT_LINES: usize = 16;
 
 /// What the module needs from the host for one request.
 pub trait Host {
     type Lumps<'a>: Iterator<Item = Lump<'a>>
     where
         Self: 'a;
-    /// The header lines the host's parser split (see [`Host::split`]).
-    type SplitLines<'a>: Iterator<Item = Result<Line, ParseError>>
-    where
-        Self: 'a;
     /// The received message, borrowed for the call.
     fn msg(&self) -> &[u8];
-    /// What the host's parser already read of the request, and the header lines it split, in
-    /// order; `None` when it has nothing (the module then reads `msg()` itself).
-    fn split(&self) -> Option<(Split, Self::SplitLines<'_>)>;
+    /// What the host's parser already read of the request, and the header lines it split that
+    /// a reply copies, in order, written into `lines`; `None` when it has nothing, or more such
+    /// lines than `lines` holds (the module then reads `msg()` itself).
+    fn split<'l>(&self, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])>;
     /// An ACK's To-tag (`None`: it has none) and what our tag for it is computed from, as the
     /// host's parser read them; `None` when it did not read all of them.
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
@@ -149,7 +150,8 @@ impl Module {
             host.add_redirect_contacts();
         }
         let len = {
-            let (req, lines) = read(host).map_err(SlError::from)?;
+            let mut lines = [Line::NONE; SPLIT_LINES];
+            let (req, split) = read(host, &mut lines).map_err(SlError::from)?;
             // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
             let ours;
             let to_tag = match (needs_to_tag(&req, code), tag) {
@@ -170,7 +172,7 @@ impl Module {
                 rport: rport.then(|| host.source_port()),
                 server_header: host.server_header(),
             };
-            let len = build_reply(&req, lines, &params, host.lumps(), buf)?;
+            let len = build_reply(&req, split, &params, host.lumps(), buf)?;
             if req.is_method(b"INVITE") {
                 shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
@@ -223,7 +225,8 @@ impl Module {
 
     /// The To-tag a stateless reply to this request carries (`$ltt(s)`).
     pub fn stateless_to_tag<H: Host>(&self, host: &H) -> Result<[u8; TOTAG_LEN], SlError> {
-        Ok(self.signature.to_tag(&read(host)?.0))
+        let mut lines = [Line::NONE; SPLIT_LINES];
+        Ok(self.signature.to_tag(&read(host, &mut lines)?.0))
     }
 
     /// The pre-script filter: `Absorb` means drop the message before the script sees it.
@@ -257,19 +260,17 @@ impl Module {
     }
 }
 
-/// The request and its header lines in order: from the host's split when it has one, else
-/// read from the bytes.
-type HostLines<'h, H> = Lines<'h, <H as Host>::SplitLines<'h>>;
-
+/// The request, and the header lines the host split (none when it is read from its bytes).
 #[inline(always)]
-fn read<H: Host>(host: &H) -> Result<(Request<'_>, HostLines<'_, H>), ParseError> {
+fn read<'h, 'l, H: Host>(
+    host: &'h H,
+    lines: &'l mut [Line; SPLIT_LINES],
+) -> Result<(Request<'h>, &'l [Line]), ParseError> {
     let msg = host.msg();
-    let (req, split) = match host.split() {
-        Some((s, lines)) => (Request::from_split(msg, s)?, Some(lines)),
-        None => (Request::parse(msg)?, None),
-    };
-    let lines = req.lines(split);
-    Ok((req, lines))
+    match host.split(lines) {
+        Some((s, split)) => Ok((Request::from_split(msg, s)?, split)),
+        None => Ok((Request::parse(msg)?, &[])),
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 use super::*;
 use crate::reply::totag::SL_SEED;
-use crate::sip::{Line, ParseError};
+use crate::reply::{build_reply, ReplyParams};
+use crate::sip::{HeaderKind, Line, ParseError};
 
-type LineResult = Result<Line, ParseError>;
 use crate::stats::Counter;
 
 /// A host over plain buffers that records what was sent.
@@ -48,7 +48,6 @@ impl FakeHost {
 
 impl Host for FakeHost {
     type Lumps<'a> = std::vec::IntoIter<Lump<'a>>;
-    type SplitLines<'a> = std::vec::IntoIter<LineResult>;
     fn msg(&self) -> &[u8] {
         &self.msg
     }
@@ -58,13 +57,16 @@ impl Host for FakeHost {
         let req = Request::parse(&self.msg).ok()?;
         Some((req.to_tag(), TagInput::of(&req)))
     }
-    fn split(&self) -> Option<(Split, Self::SplitLines<'_>)> {
-        let (s, lines) = crate::fuzzing::split_at(&self.msg, self.split_at?)?;
-        let lines: Vec<LineResult> = lines
+    fn split<'l>(&self, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])> {
+        let (s, all) = crate::fuzzing::split_at(&self.msg, self.split_at?)?;
+        let copied: Vec<Line> = all
             .iter()
-            .map(|h| h.line().ok_or(ParseError::BadHeader))
+            .filter(|h| h.kind != HeaderKind::Other)
+            .map(|h| h.line().expect("small"))
             .collect();
-        Some((s, lines.into_iter()))
+        let n = copied.len();
+        lines.get_mut(..n)?.copy_from_slice(&copied);
+        Some((s, &lines[..n]))
     }
     fn no_reply(&self) -> bool {
         self.no_reply
@@ -438,10 +440,38 @@ fn a_host_split_outside_the_message_is_refused() {
     );
     s.rest = INVITE.len() - 2;
     let req = Request::from_split(INVITE.as_bytes(), s).unwrap();
-    let mut bad = lines[0].line().unwrap();
-    bad.value_end = bad.end + 1;
+    let good = lines[0].line().unwrap();
+    let mut out = [0u8; 1024];
+    let p = ReplyParams {
+        code: 404,
+        reason: b"x",
+        ..Default::default()
+    };
+    assert!(build_reply(&req, &[good], &p, [], &mut out).is_ok());
+    for bad in [
+        Line {
+            value_end: good.end + 1,
+            ..good
+        },
+        Line {
+            start: good.value_end + 1,
+            ..good
+        },
+        Line {
+            end: INVITE.len() as u32 + 1,
+            ..good
+        },
+    ] {
+        assert_eq!(
+            build_reply(&req, &[good, bad], &p, [], &mut out),
+            Err(SlError::Parse(ParseError::BadHeader)),
+            "{bad:?}"
+        );
+    }
+    // A second single-instance line from the host is refused as one from the bytes is.
+    let from = lines[1].line().unwrap();
     assert_eq!(
-        req.lines(Some([Ok(bad)].into_iter())).next(),
-        Some(Err(ParseError::BadHeader))
+        build_reply(&req, &[good, from, from], &p, [], &mut out),
+        Err(SlError::Parse(ParseError::Duplicate))
     );
 }

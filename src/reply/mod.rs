@@ -96,11 +96,12 @@ pub fn needs_to_tag(req: &Request, code: u16) -> bool {
     code >= 180 && req.has_to && req.to_tag.is_none()
 }
 
-/// Writes the reply into `out`; returns its length. `lines` are the request's header lines
-/// in order: [`Request::all_lines`] for a parsed request, [`Request::lines`] for a split one.
+/// Writes the reply into `out`; returns its length. `split` are the header lines the host's
+/// parser already split (what a reply copies of them, in order; empty for a request read from
+/// its bytes); the lines after them are scanned here ([`Request::headers`]).
 pub fn build_reply<'l>(
     req: &Request,
-    lines: impl IntoIterator<Item = Result<Line, ParseError>>,
+    split: &[Line],
     p: &ReplyParams,
     lumps: impl IntoIterator<Item = Lump<'l>>,
     out: &mut [u8],
@@ -123,68 +124,18 @@ pub fn build_reply<'l>(
     w.put(p.reason)?;
     w.put(b"\r\n")?;
     let mut rport_buf = [0u8; 20];
-    let rport = p.rport.map(|port| fmt_decimal(port.into(), &mut rport_buf));
-    let rr = (180..300).contains(&p.code);
-    for h in lines {
-        let h = h?;
-        match h.kind {
-            HeaderKind::Via => {
-                // Vias end with CRLF whatever the request used; received/rport go on the first.
-                w.flush()?;
-                let line_start = w.len;
-                let body = h.start as usize..h.value_end as usize;
-                if body.start == req.via1_at {
-                    match (rport, &req.via1.rport) {
-                        (Some(rp), Some(old)) => {
-                            // Replace `;rport[=..]` in place, as Kamailio does.
-                            let cut = old.start.checked_sub(1).filter(|&c| c >= body.start);
-                            let (Some(cut), true) = (cut, old.end <= body.end) else {
-                                return Err(SlError::Parse(ParseError::BadVia));
-                            };
-                            w.copy(body.start..cut)?;
-                            w.put(b";rport=")?;
-                            w.put(rp)?;
-                            w.copy(old.end..body.end)?;
-                        }
-                        (Some(rp), None) => {
-                            w.copy(body)?;
-                            w.put(b";rport=")?;
-                            w.put(rp)?;
-                        }
-                        (None, _) => w.copy(body)?,
-                    }
-                    if let Some(ip) = p.received {
-                        w.put(b";received=")?;
-                        w.put(ip)?;
-                    }
-                } else {
-                    w.copy(body)?;
-                }
-                w.put(b"\r\n")?;
-                if req.http {
-                    // An HTTP client would read a Via as its own header: native renames it.
-                    w.out[line_start] = b'S';
-                }
-            }
-            HeaderKind::To => match p.to_tag.filter(|_| req.to_tag.is_none()) {
-                Some(tag) => {
-                    // Kamailio's To body runs to the line end: the tag goes after any blanks.
-                    let raw = h.raw();
-                    let line = req.buf().get(raw.clone()).ok_or(ParseError::BadHeader)?;
-                    let at = raw.start + line_end(line);
-                    w.copy(raw.start..at)?;
-                    w.put(b";tag=")?;
-                    w.put(tag)?;
-                    w.copy(at..raw.end)?;
-                }
-                None => w.copy(h.raw())?,
-            },
-            HeaderKind::RecordRoute if !rr => {}
-            HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
-                w.copy(h.raw())?
-            }
-            HeaderKind::Other => {}
-        }
+    let mut lines = Copier {
+        req,
+        p,
+        rport: p.rport.map(|port| fmt_decimal(port.into(), &mut rport_buf)),
+        rr: (180..300).contains(&p.code),
+        seen: 0,
+    };
+    for &l in split {
+        lines.copy(&mut w, l)?;
+    }
+    for h in req.headers() {
+        lines.copy(&mut w, h?.line().ok_or(ParseError::BadHeader)?)?;
     }
     let mut body = None;
     for l in lumps {
@@ -208,6 +159,128 @@ pub fn build_reply<'l>(
         }
     }
     Ok(w.len)
+}
+
+/// Writes the request's header lines a reply carries, one at a time, in order.
+struct Copier<'r, 'b> {
+    req: &'r Request<'b>,
+    p: &'r ReplyParams<'r>,
+    /// The source port's digits, when `rport` goes on the first Via.
+    rport: Option<&'r [u8]>,
+    /// Record-Route is copied into replies from 180 to 299.
+    rr: bool,
+    /// The single-instance headers (From, To, Call-ID, CSeq) copied so far, one bit each.
+    seen: u8,
+}
+
+impl Copier<'_, '_> {
+    #[inline(always)]
+    fn copy(&mut self, w: &mut Writer, h: Line) -> Result<(), SlError> {
+        let req = self.req;
+        if !h.within(req.buf().len()) {
+            return Err(SlError::Parse(ParseError::BadHeader));
+        }
+        let bit = match h.kind {
+            HeaderKind::From => 1,
+            HeaderKind::To => 2,
+            HeaderKind::CallId => 4,
+            HeaderKind::CSeq => 8,
+            _ => 0,
+        };
+        if self.seen & bit != 0 {
+            // A second one: Kamailio's strict parser refuses the request.
+            return Err(SlError::Parse(ParseError::Duplicate));
+        }
+        self.seen |= bit;
+        match h.kind {
+            HeaderKind::Via => self.via(w, h)?,
+            HeaderKind::To => match self.p.to_tag.filter(|_| req.to_tag.is_none()) {
+                Some(tag) => {
+                    // Kamailio's To body runs to the line end: the tag goes after any blanks.
+                    let raw = h.raw();
+                    let at = raw.start + line_end(&req.buf()[raw.clone()]);
+                    w.copy(raw.start..at)?;
+                    w.put(b";tag=")?;
+                    w.put(tag)?;
+                    w.copy(at..raw.end)?;
+                }
+                None => w.copy(h.raw())?,
+            },
+            HeaderKind::RecordRoute if !self.rr => {}
+            HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
+                w.copy(h.raw())?
+            }
+            HeaderKind::Other => {}
+        }
+        Ok(())
+    }
+
+    /// Vias end with CRLF whatever the request used; received/rport go on the first.
+    #[inline(always)]
+    fn via(&self, w: &mut Writer, h: Line) -> Result<(), SlError> {
+        let (req, p) = (self.req, self.p);
+        w.flush()?;
+        let line_start = w.len;
+        let body = h.start as usize..h.value_end as usize;
+        if body.start == req.via1_at {
+            match (self.rport, &req.via1.rport) {
+                (Some(rp), Some(old)) => {
+                    // Replace `;rport[=..]` in place, as Kamailio does.
+                    let cut = old.start.checked_sub(1).filter(|&c| c >= body.start);
+                    let (Some(cut), true) = (cut, old.end <= body.end) else {
+                        return Err(SlError::Parse(ParseError::BadVia));
+                    };
+                    w.copy(body.start..cut)?;
+                    w.put(b";rport=")?;
+                    w.put(rp)?;
+                    w.copy(old.end..body.end)?;
+                }
+                (Some(rp), None) => {
+                    w.copy(body)?;
+                    w.put(b";rport=")?;
+                    w.put(rp)?;
+                }
+                (None, _) => w.copy(body)?,
+            }
+            if let Some(ip) = p.received {
+                w.put(b";received=")?;
+                w.put(ip)?;
+            }
+        } else {
+            w.copy(body)?;
+        }
+        w.put(b"\r\n")?;
+        if req.http {
+            // An HTTP client would read a Via as its own header: native renames it.
+            w.out[line_start] = b'S';
+        }
+        Ok(())
+    }
+}
+
+/// Whether Kamailio takes `msg` for a SIP message by its first line (its `sip_check_fline`:
+/// after leading blanks, `SIP/2.0 ` starts a reply, or ` SIP/2.0` ends the first line of a
+/// request; at least 10 bytes from there). The core runs its outgoing-data events (topoh,
+/// sipdump...) only on those; native sl asks the same of every reply it sends.
+pub fn is_sip_message(msg: &[u8]) -> bool {
+    let Some(at) = msg
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    else {
+        return false;
+    };
+    if msg.len() - at < 10 {
+        return false;
+    }
+    if msg[at..].starts_with(b"SIP/2.0 ") {
+        return true;
+    }
+    let eol = at
+        + msg[at..]
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .unwrap_or(msg.len() - at);
+    eol < msg.len() && eol >= 10 && msg[eol - 8..eol] == *b" SIP/2.0"
 }
 
 /// Offset of the final line terminator (CRLF or LF) of a header line.
@@ -267,6 +340,7 @@ impl<'o, 's> Writer<'o, 's> {
     }
 
     /// Queues `src[r]` for copying.
+    #[inline(always)]
     fn copy(&mut self, r: core::ops::Range<usize>) -> Result<(), SlError> {
         if r.start == self.pending.end && !self.pending.is_empty() {
             self.pending.end = r.end;
@@ -277,6 +351,7 @@ impl<'o, 's> Writer<'o, 's> {
         Ok(())
     }
 
+    #[inline(always)]
     fn flush(&mut self) -> Result<(), SlError> {
         if self.pending.is_empty() {
             return Ok(());

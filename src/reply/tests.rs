@@ -4,7 +4,7 @@ use crate::sip::Request;
 fn build(msg: &str, p: &ReplyParams, lumps: &[Lump]) -> Result<String, SlError> {
     let req = Request::parse(msg.as_bytes()).unwrap();
     let mut out = [0u8; 4096];
-    let n = build_reply(&req, req.all_lines(), p, lumps.iter().copied(), &mut out)?;
+    let n = build_reply(&req, &[], p, lumps.iter().copied(), &mut out)?;
     Ok(String::from_utf8(out[..n].to_vec()).unwrap())
 }
 
@@ -150,7 +150,7 @@ fn refuses_bad_input() {
     let req = Request::parse(INVITE.as_bytes()).unwrap();
     let mut small = [0u8; 64];
     assert_eq!(
-        build_reply(&req, req.all_lines(), &params(404, "x"), [], &mut small),
+        build_reply(&req, &[], &params(404, "x"), [], &mut small),
         Err(SlError::TooBig)
     );
 }
@@ -218,5 +218,32 @@ fn decimals_are_the_digits_std_prints() {
         u64::MAX,
     ]) {
         assert_eq!(fmt_decimal(v, &mut buf), v.to_string().as_bytes(), "{v}");
+    }
+}
+
+#[test]
+fn sip_messages_are_told_by_their_first_line_as_kamailio_does() {
+    for (msg, sip) in [
+        (&b"SIP/2.0 200 OK\r\n\r\n"[..], true),
+        (b"\r\n SIP/2.0 200 OK\r\n", true),
+        (b"HTTP/1.1 200 OK\r\n\r\n", false),
+        (b"SIP/2.0 20", true),
+        (b"SIP/2.0 2", false),
+        (b"sip/2.0 200 OK\r\n", false),
+        (b"INVITE sip:a@b SIP/2.0\r\n\r\n", true),
+        (b"INVITE sip:a@b SIP/2.0", false),
+        (b"X SIP/2.0\r\n", false),
+        (b"XY SIP/2.0\r\n", true),
+        (b"SIP/2.1 200 OK\r\n", false),
+        (b"HTTP/1.1 200 Not SIP/2.0\r\n", true),
+        (b"   \r\n", false),
+        (b"", false),
+    ] {
+        assert_eq!(
+            is_sip_message(msg),
+            sip,
+            "{:?}",
+            String::from_utf8_lossy(msg)
+        );
     }
 }

@@ -105,8 +105,8 @@ fn crc_hex(parts: &[&[u8]; 3], out: &mut [u8]) {
     }
 }
 
-/// Eight bytes per step ("slicing-by-8": table k advances a byte through k more zero bytes), so
-/// a To-tag costs about two instructions per byte instead of six.
+/// Eight bytes per step ("slicing-by-8": table k advances a byte through k more zero bytes),
+/// then four, then one: about three instructions per byte instead of eight.
 fn crc_update(mut crc: u16, data: &[u8]) -> u16 {
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
@@ -120,7 +120,17 @@ fn crc_update(mut crc: u16, data: &[u8]) -> u16 {
             ^ CCITT[1][usize::from(c[6])]
             ^ CCITT[0][usize::from(c[7])];
     }
-    for &b in chunks.remainder() {
+    let mut rest = chunks.remainder();
+    // Host, port and branch are short: a four-byte step saves most of the bytewise tail.
+    if let [a, b, c, d, tail @ ..] = rest {
+        let x = crc ^ u16::from_le_bytes([*a, *b]);
+        crc = CCITT[3][usize::from(x & 0xff)]
+            ^ CCITT[2][usize::from(x >> 8)]
+            ^ CCITT[1][usize::from(*c)]
+            ^ CCITT[0][usize::from(*d)];
+        rest = tail;
+    }
+    for &b in rest {
         crc = CCITT[0][usize::from((crc ^ u16::from(b)) & 0xff)] ^ (crc >> 8);
     }
     crc

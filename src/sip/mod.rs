@@ -2,8 +2,8 @@
 //!
 //! Nothing here allocates. A request comes either from the bytes ([`Request::parse`] scans the
 //! head once to learn the facts a reply needs: first Via, To-tag, Call-ID) or from what the
-//! host's parser already split ([`Request::from_split`]); [`Request::lines`] then walks the
-//! header lines a reply copies. All results are offsets into, or slices of, the caller's buffer.
+//! host's parser already split ([`Request::from_split`]); a reply then copies the host's lines
+//! and those [`Request::headers`] scans. All results are offsets into, or slices of, the caller's buffer.
 //!
 //! Tolerated as Kamailio tolerates: LF without CR, folded lines (a line starting with SP/HT
 //! continues the previous one), compact header names, several Via values on one line, any
@@ -16,7 +16,7 @@ mod split;
 mod via;
 
 pub use addr::{fmt_ipv4, tag_param};
-pub use split::{Lines, NoSplit, Split};
+pub use split::Split;
 pub use via::{parse_first_via, Via};
 
 pub(crate) use memchr::memchr;
@@ -139,6 +139,14 @@ pub struct Line {
 }
 
 impl Line {
+    /// A placeholder for arrays the host fills.
+    pub const NONE: Line = Line {
+        kind: HeaderKind::Other,
+        start: 0,
+        value_end: 0,
+        end: 0,
+    };
+
     /// Its offsets are in order and inside a message of `len` bytes.
     pub fn within(self, len: usize) -> bool {
         self.start <= self.value_end && self.value_end <= self.end && self.end as usize <= len
