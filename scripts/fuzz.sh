@@ -24,7 +24,8 @@ for t in parse reply ack; do
   dirs=("$PWD/$work" "$PWD/fuzz/corpus/$t")
   [ -d "fuzz/regressions/$t" ] && dirs+=("$PWD/fuzz/regressions/$t")
   log=target/fuzz-$t.log
-  (cd fuzz && cargo +nightly fuzz run -O "$t" "${dirs[@]}" -- \
+  # -O optimised, -a with debug assertions (overflow checks too), as the README says.
+  (cd fuzz && cargo +nightly fuzz run -O -a "$t" "${dirs[@]}" -- \
       -max_total_time="$seconds" -print_final_stats=1) >"$log" 2>&1 || {
     tail -n 40 "$log"
     echo "fuzz: target $t failed; see $log and fuzz/artifacts/$t/" >&2

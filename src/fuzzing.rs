@@ -39,7 +39,7 @@ pub fn reply(data: &[u8]) {
     let Ok(req) = Request::parse(msg) else {
         return;
     };
-    let code = 100 + u16::from(*c) * 599 / 255;
+    let code = 100 + (u32::from(*c) * 599 / 255) as u16;
     let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
     let tag = sig.to_tag(&req);
     let p = ReplyParams {

@@ -62,6 +62,23 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("no to header: dropped", basic("INVITE", "").replace("To: <sip:bob@127.0.0.1>\r\n", "")),
         ("no call-id or cseq: dropped", basic("INVITE", "").replace("Call-ID: CID@127.0.0.1\r\nCSeq: 1 INVITE\r\n", "")),
         ("extension method", basic("PUBLISH", "")),
+        // Decided from the core's own parse: shapes our reader once refused or answered
+        // where native did the opposite.
+        ("8-bit bytes in the branch", basic("INVITE", "").replace("z9hG4bKd1", "z9hG\u{ba}bKd1")),
+        ("rport after a blank", basic("INVITE", "").replace(";rport", "; rport")),
+        ("leading empty line", format!("\r\n{}", basic("INVITE", ""))),
+        ("via param value outside a token", basic("INVITE", "").replace(";rport", ";rport;x=a@b")),
+        ("empty rport value", basic("INVITE", "").replace(";rport", ";rport=")),
+        ("space after the version", basic("INVITE", "").replacen("SIP/2.0\r\n", "SIP/2.0 \r\n", 1)),
+        ("junk after the via host", basic("INVITE", "").replace("127.0.0.1:{P};", "127.0.0.1SIP/2.0:{P};")),
+        ("lower-case method", basic("invite", "")),
+        ("odd method", basic("=INVITE", "")),
+        ("NUL in the method", basic("INVITE\0", "")),
+        ("via without port", basic("INVITE", "").replace("127.0.0.1:{P};", "127.0.0.1;")),
+        ("no empty line at the end", basic("INVITE", "").strip_suffix("\r\n").unwrap().to_string()),
+        ("duplicate content-length: dropped", basic("INVITE", "Content-Length: 0\r\n")),
+        ("duplicate max-forwards: dropped", basic("INVITE", "Max-Forwards: 69\r\n")),
+        ("content-length not a number: dropped", basic("INVITE", "").replace("Content-Length: 0", "Content-Length: %000")),
     ]
 }
 

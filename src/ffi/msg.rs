@@ -86,6 +86,8 @@ const KINDS: [HeaderKind; 64] = {
     k[sys::_hdr_types_t_HDR_CALLID_T as usize] = HeaderKind::CallId;
     k[sys::_hdr_types_t_HDR_CSEQ_T as usize] = HeaderKind::CSeq;
     k[sys::_hdr_types_t_HDR_RECORDROUTE_T as usize] = HeaderKind::RecordRoute;
+    k[sys::_hdr_types_t_HDR_CONTENTLENGTH_T as usize] = HeaderKind::ContentLength;
+    k[sys::_hdr_types_t_HDR_MAXFORWARDS_T as usize] = HeaderKind::MaxForwards;
     k
 };
 

@@ -185,6 +185,9 @@ impl Copier<'_, '_> {
             HeaderKind::To => 2,
             HeaderKind::CallId => 4,
             HeaderKind::CSeq => 8,
+            // Kamailio allows these once in a SIP request (not in an HTTP one).
+            HeaderKind::ContentLength if !req.http => 16,
+            HeaderKind::MaxForwards if !req.http => 32,
             _ => 0,
         };
         if self.seen & bit != 0 {
@@ -210,7 +213,7 @@ impl Copier<'_, '_> {
             HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
                 w.copy(h.raw())?
             }
-            HeaderKind::Other => {}
+            HeaderKind::ContentLength | HeaderKind::MaxForwards | HeaderKind::Other => {}
         }
         Ok(())
     }

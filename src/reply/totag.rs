@@ -52,11 +52,15 @@ impl Signature {
         let mut tag = [0u8; TOTAG_LEN];
         tag[..SIGNATURE_LEN].copy_from_slice(&self.0);
         tag[SIGNATURE_LEN] = SEPARATOR;
-        crc_hex(
-            &[t.host, t.port, t.branch],
-            &mut tag[SIGNATURE_LEN + 1..SIGNATURE_LEN + 5],
-        );
-        crc_hex(&[t.port, t.host, t.call_id], &mut tag[SIGNATURE_LEN + 5..]);
+        // Kamailio's string arrays end at the first absent string: without a port in the top
+        // Via, the first value covers the host alone and the second nothing.
+        let (first, second): (&[&[u8]], &[&[u8]]) = if t.port.is_empty() {
+            (&[t.host], &[])
+        } else {
+            (&[t.host, t.port, t.branch], &[t.port, t.host, t.call_id])
+        };
+        crc_hex(first, &mut tag[SIGNATURE_LEN + 1..SIGNATURE_LEN + 5]);
+        crc_hex(second, &mut tag[SIGNATURE_LEN + 5..]);
         tag
     }
 
@@ -73,7 +77,7 @@ impl Signature {
 }
 
 /// What the To-tag suffix is computed from: the top Via's host, port and branch, and the
-/// Call-ID (each empty when absent).
+/// Call-ID (each empty when absent; a Via port is never empty when present).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TagInput<'a> {
     pub host: &'a [u8],
@@ -98,7 +102,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// CRC-CCITT (polynomial 0x8408, initial 0xFFFF, inverted) of the concatenated parts, written as
 /// Kamailio's `int2reverse_hex` does: least significant nibble first, zero-padded to 4 digits
 /// (the padding digit is the zero nibble's, so all four nibbles are simply written).
-fn crc_hex(parts: &[&[u8]; 3], out: &mut [u8]) {
+fn crc_hex(parts: &[&[u8]], out: &mut [u8]) {
     let v = !parts.iter().fold(0xFFFF, |crc, p| crc_update(crc, p));
     for (i, o) in out.iter_mut().take(4).enumerate() {
         *o = HEX[usize::from((v >> (4 * i)) & 15)];
@@ -239,6 +243,17 @@ mod tests {
             Signature::from_hex(b"9dd61ff61e802d8e2bef5f14621ef3cg"),
             None
         );
+    }
+
+    #[test]
+    fn a_via_without_port_ends_the_suffix_input_as_kamailio_does() {
+        // Native sl's tag for this request, from a Kamailio 5.6.3 answering it: the first CRC
+        // covers the host only, the second nothing (0xFFFF inverted).
+        let m = b"INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKd1;rport\r\n\
+            Call-ID: CID@127.0.0.1\r\n\r\n";
+        let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
+        let tag = sig.to_tag(&Request::parse(m).unwrap());
+        assert_eq!(&tag[SIGNATURE_LEN..], b".78550000");
     }
 
     #[test]

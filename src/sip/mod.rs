@@ -36,7 +36,8 @@ pub enum ParseError {
     NoVia,
     /// The first Via value cannot be read (no `SIP/2.0/TRANSPORT host`).
     BadVia,
-    /// A second From, To, Call-ID or CSeq (Kamailio's default strict parser refuses these).
+    /// A second From, To, Call-ID, CSeq, Content-Length or Max-Forwards (Kamailio's default
+    /// strict parser refuses these).
     Duplicate,
     /// The message is a reply (`SIP/2.0 code reason`); replies are never answered.
     IsReply,
@@ -51,13 +52,16 @@ impl ParseError {
             ParseError::BadHeader => "malformed header line",
             ParseError::NoVia => "request has no Via header",
             ParseError::BadVia => "malformed first Via header",
-            ParseError::Duplicate => "duplicate From, To, Call-ID or CSeq header",
+            ParseError::Duplicate => {
+                "duplicate From, To, Call-ID, CSeq, Content-Length or Max-Forwards header"
+            }
             ParseError::IsReply => "message is a reply, not a request",
         }
     }
 }
 
-/// The headers a stateless reply copies or reads; everything else is `Other`.
+/// The headers a stateless reply copies or reads, and those Kamailio allows once (checked, not
+/// copied); everything else is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderKind {
     Via,
@@ -66,6 +70,8 @@ pub enum HeaderKind {
     CallId,
     CSeq,
     RecordRoute,
+    ContentLength,
+    MaxForwards,
     Other,
 }
 
@@ -79,6 +85,7 @@ impl HeaderKind {
                 b'f' => return HeaderKind::From,
                 b't' => return HeaderKind::To,
                 b'i' => return HeaderKind::CallId,
+                b'l' => return HeaderKind::ContentLength,
                 _ => return HeaderKind::Other,
             },
             2 => (b"to", HeaderKind::To),
@@ -86,7 +93,9 @@ impl HeaderKind {
             4 if name[0] | 0x20 == b'f' => (b"from", HeaderKind::From),
             4 => (b"cseq", HeaderKind::CSeq),
             7 => (b"call-id", HeaderKind::CallId),
-            12 => (b"record-route", HeaderKind::RecordRoute),
+            12 if name[0] | 0x20 == b'r' => (b"record-route", HeaderKind::RecordRoute),
+            12 => (b"max-forwards", HeaderKind::MaxForwards),
+            14 => (b"content-length", HeaderKind::ContentLength),
             _ => return HeaderKind::Other,
         };
         if name.eq_ignore_ascii_case(long) {
@@ -167,6 +176,8 @@ pub struct Request<'a> {
     pub http: bool,
     /// Where [`Request::headers`] starts: the first header line, or the end of the host's split.
     scan_from: usize,
+    /// The head may end where the buffer ends (a message the host already took as whole).
+    scan_to_end: bool,
     /// Where the header line holding the first Via value starts, and that value's fields.
     pub via1_at: usize,
     pub via1: Via,
@@ -193,11 +204,12 @@ impl<'a> Request<'a> {
 
     fn scan(buf: &'a [u8], stop_early: bool) -> Result<Request<'a>, ParseError> {
         let (method, version, head_start) = request_line(buf)?;
+        let http = split::is_http(version);
         let mut via1 = None;
         let mut to = None;
         let mut call_id = None;
-        let (mut from, mut cseq) = (false, false);
-        for h in Headers::new(buf, head_start) {
+        let (mut from, mut cseq, mut clen, mut maxf) = (false, false, false, false);
+        for h in Headers::new(buf, head_start, false) {
             let h = h?;
             let seen = match h.kind {
                 HeaderKind::Via if via1.is_none() => {
@@ -209,6 +221,9 @@ impl<'a> Request<'a> {
                 HeaderKind::CallId => call_id.replace(h.value).is_some(),
                 HeaderKind::From => core::mem::replace(&mut from, true),
                 HeaderKind::CSeq => core::mem::replace(&mut cseq, true),
+                // Kamailio allows these once in a SIP request (not in an HTTP one).
+                HeaderKind::ContentLength => !http && core::mem::replace(&mut clen, true),
+                HeaderKind::MaxForwards => !http && core::mem::replace(&mut maxf, true),
                 _ => false,
             };
             if seen {
@@ -227,8 +242,9 @@ impl<'a> Request<'a> {
             buf,
             method,
             version,
-            http: split::is_http(version),
+            http,
             scan_from: head_start,
+            scan_to_end: false,
             via1_at: via1_header.raw.start,
             via1,
             has_to: to.is_some(),
@@ -250,7 +266,7 @@ impl<'a> Request<'a> {
     /// Walks the header lines this request scans itself, in order: all of them for a parsed
     /// request, those after the host's split for a split one.
     pub fn headers(&self) -> Headers<'a> {
-        Headers::new(self.buf, self.scan_from)
+        Headers::new(self.buf, self.scan_from, self.scan_to_end)
     }
 
     pub fn is_method(&self, m: &[u8]) -> bool {
@@ -301,14 +317,19 @@ pub struct Headers<'a> {
     buf: &'a [u8],
     pos: usize,
     done: bool,
+    /// The end of the buffer closes the head too. Kamailio's parser takes a UDP datagram that
+    /// ends after a header line, without the empty line, as a whole message (and native sl
+    /// answers it); over TCP it passes on only messages it saw end.
+    to_end: bool,
 }
 
 impl<'a> Headers<'a> {
-    pub fn new(buf: &'a [u8], pos: usize) -> Headers<'a> {
+    pub fn new(buf: &'a [u8], pos: usize, to_end: bool) -> Headers<'a> {
         Headers {
             buf,
             pos,
             done: false,
+            to_end,
         }
     }
 
@@ -320,7 +341,11 @@ impl<'a> Headers<'a> {
             return Ok(None);
         }
         if rest.is_empty() {
-            return Err(ParseError::Truncated);
+            return if self.to_end {
+                Ok(None)
+            } else {
+                Err(ParseError::Truncated)
+            };
         }
         // The logical line ends at a LF not followed by SP/HT (folding).
         let mut eol = start;
@@ -330,6 +355,7 @@ impl<'a> Headers<'a> {
             match buf.get(eol) {
                 Some(b' ') | Some(b'\t') => continue,
                 Some(_) => break,
+                None if self.to_end => break,
                 None => return Err(ParseError::Truncated),
             }
         }
@@ -358,9 +384,13 @@ impl<'a> Headers<'a> {
             // `name: value` must never carry the line's terminator (found by fuzzing).
             (vs, ve) = (colon + 1, colon + 1);
         }
+        let kind = HeaderKind::of(name);
+        if kind == HeaderKind::ContentLength && !content_length(&buf[colon + 1..eol]) {
+            return Err(ParseError::BadHeader);
+        }
         self.pos = eol;
         Ok(Some(Header {
-            kind: HeaderKind::of(name),
+            kind,
             raw: start..eol,
             value: vs..ve,
         }))
@@ -379,6 +409,45 @@ impl Iterator for Headers<'_> {
             self.done = true;
         }
         r
+    }
+}
+
+/// A Content-Length value as Kamailio's `parse_content_length` takes it (`v`: the bytes after
+/// the colon to the end of the line): blanks (a fold too), digits (refused from 214748364x on),
+/// then nothing but blanks up to the line end, on continuation lines too.
+fn content_length(v: &[u8]) -> bool {
+    let blank = |i: usize| matches!(v.get(i), Some(b' ' | b'\t'));
+    let mut p = 0;
+    while blank(p) || (v.get(p) == Some(&b'\n') && blank(p + 1)) {
+        p += 1;
+    }
+    let (mut n, start) = (0u32, p);
+    while let Some(d @ b'0'..=b'9') = v.get(p) {
+        if n >= i32::MAX as u32 / 10 {
+            return false;
+        }
+        n = n * 10 + u32::from(d - b'0');
+        p += 1;
+    }
+    if p == start || p == v.len() {
+        return false;
+    }
+    loop {
+        while blank(p) {
+            p += 1;
+        }
+        match (v.get(p), v.get(p + 1)) {
+            (Some(b'\n'), _) => p += 1,
+            (Some(b'\r'), Some(b'\n')) => p += 2,
+            _ => return false,
+        }
+        // A continuation line (blanks only), or the end of the header.
+        match v.get(p) {
+            None => return true,
+            Some(b' ' | b'\t') if p + 1 < v.len() => p += 1,
+            Some(b' ' | b'\t') => return false,
+            Some(_) => return true,
+        }
     }
 }
 

@@ -51,7 +51,7 @@ impl<'a> Request<'a> {
         }
         let (mut to, mut call_id) = (s.to, s.call_id);
         if to.is_none() || call_id.is_none() {
-            for h in Headers::new(buf, s.rest) {
+            for h in Headers::new(buf, s.rest, true) {
                 let h = h?;
                 match h.kind {
                     HeaderKind::To if to.is_none() => to = Some(tag_param(buf, h.value.clone())),
@@ -72,6 +72,7 @@ impl<'a> Request<'a> {
             version,
             http: is_http(version),
             scan_from: s.rest,
+            scan_to_end: true,
             via1_at: s.via1_at,
             via1: s.via1,
             has_to,

@@ -27,7 +27,7 @@ fn reads_request_line_and_facts() {
     assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
     let kinds: Vec<_> = r.headers().map(|h| h.unwrap().kind).collect();
     use HeaderKind::*;
-    assert_eq!(kinds, [Via, From, To, CallId, CSeq, Other]);
+    assert_eq!(kinds, [Via, From, To, CallId, CSeq, ContentLength]);
 }
 
 #[test]
@@ -217,4 +217,65 @@ fn ack_facts_stop_after_via_to_and_call_id() {
         Request::parse_ack_facts(no_cid.as_bytes()).err(),
         Some(ParseError::Duplicate)
     );
+}
+
+#[test]
+fn single_instance_lines_and_content_length_follow_kamailio() {
+    use ParseError::*;
+    let with = |extra: &str| BASIC.replace("Content-Length: 0\r\n", extra);
+    for (extra, want) in [
+        ("Content-Length: 0\r\n", Ok(())),
+        ("l: 12 \t\r\n", Ok(())),
+        ("Content-Length:\n 7\r\n", Ok(())),
+        ("Content-Length: 7\r\n \r\n", Ok(())),
+        ("Content-Length: 2147483639\r\n", Ok(())),
+        ("Content-Length: 2147483640\r\n", Err(BadHeader)),
+        ("Content-Length: %000\r\n", Err(BadHeader)),
+        ("Content-Length:;branch= 0\r\n", Err(BadHeader)),
+        ("Content-Length: 0 0\r\n", Err(BadHeader)),
+        ("Content-Length:\r\n 7\r\n", Err(BadHeader)),
+        ("Content-Length: 7\r\n x\r\n", Err(BadHeader)),
+        ("Content-Length: \r\n", Err(BadHeader)),
+        ("Content-Length: 0\r\nl: 0\r\n", Err(Duplicate)),
+        ("Max-Forwards: 70\r\nMax-Forwards: 69\r\n", Err(Duplicate)),
+        ("Max-Forwards: 70\r\nContent-Length: 0\r\n", Ok(())),
+    ] {
+        let m = with(extra);
+        assert_eq!(Request::parse(m.as_bytes()).map(drop), want, "{extra:?}");
+    }
+    // HTTP requests (xhttp) may repeat them, as the core lets them.
+    let http = "GET /x HTTP/1.1\r\nVia: SIP/2.0/TCP 127.0.0.1:5060\r\n\
+        Content-Length: 0\r\nContent-Length: 0\r\n\r\n";
+    assert!(Request::parse(http.as_bytes()).is_ok());
+    assert_eq!(HeaderKind::of(b"MAX-forwards"), HeaderKind::MaxForwards);
+    assert_eq!(HeaderKind::of(b"L"), HeaderKind::ContentLength);
+    assert_eq!(HeaderKind::of(b"Content-Lengths"), HeaderKind::Other);
+}
+
+#[test]
+fn a_split_head_may_end_with_the_buffer() {
+    // A datagram that ends after its last header line, without the empty line: the host took
+    // it as a whole message, so a split request ends there; read from its bytes alone, it is
+    // not known to be complete.
+    let m = BASIC.strip_suffix("\r\n").unwrap();
+    assert_eq!(
+        Request::parse(m.as_bytes()).err(),
+        Some(ParseError::Truncated)
+    );
+    let (split, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3).unwrap();
+    let req = Request::from_split(m.as_bytes(), split).unwrap();
+    let kinds: Vec<_> = req.headers().map(|h| h.unwrap().kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            HeaderKind::CallId,
+            HeaderKind::CSeq,
+            HeaderKind::ContentLength
+        ]
+    );
+    // A last line without its line end is still refused.
+    let cut = BASIC.strip_suffix("\r\n\r\n").unwrap();
+    let (split, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3).unwrap();
+    let req = Request::from_split(cut.as_bytes(), split).unwrap();
+    assert!(req.headers().any(|h| h.is_err()));
 }
