@@ -4,6 +4,7 @@
 #   make test    everything: Rust tests, C harness under valgrind, real Kamailio + sipp
 #   make bench   callgrind + sipp comparison with the native module
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 300) each
+#   make fuzz-wire  WIRE_N (default 20000) mutated requests to ours and native, compared
 #   make soak    the load and memory test with 100000 calls, on the release module
 SHELL := /bin/bash
 .DEFAULT_GOAL := module
@@ -15,7 +16,7 @@ MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
 MODULE_DIR   := target/module
 CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC))'
 
-.PHONY: deps module module-debug run test test-rust test-c test-host fuzz fuzz-smoke soak header check fmt clippy bench clean
+.PHONY: deps module module-debug run test test-rust test-c test-host test-wire fuzz fuzz-smoke fuzz-wire soak header check fmt clippy bench clean
 
 deps:
 	scripts/deps.sh
@@ -33,7 +34,7 @@ run: module
 	kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
 		-Y $(CURDIR)/target/run -P $(CURDIR)/target/run/kamailio.pid
 
-test: deps check test-rust test-c test-host fuzz-smoke
+test: deps check test-rust test-c test-host test-wire fuzz-smoke
 
 # Formatting, lints and the committed header are part of the test.
 check:
@@ -75,6 +76,19 @@ soak: module
 	SL_RS_MODULE=$(SOAK_MODULE) SL_RS_LOAD_CALLS=$(SOAK_CALLS) SL_RS_LOAD_RATE=$(SOAK_RATE) \
 		SL_RS_LOAD_CHILDREN=$(SOAK_CHILDREN) $(CARGO_HOST) cargo test \
 		--features kamailio,panic-test --target-dir target/host --test load -- --nocapture
+
+# Wire-level differential fuzzing: mutated requests to a Kamailio with our module and one with
+# the native one, over UDP and TCP; every difference is written to target/wire/diffs/.
+WIRE_N ?= 20000
+WIRE_SEED ?= 1
+fuzz-wire: module
+	rm -rf target/wire/diffs
+	tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) $(MODULE_DIR)
+
+# A short fixed-seed run of it (part of make test and CI).
+test-wire: module
+	rm -rf target/wire/diffs
+	tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
 
 FUZZ_SECONDS ?= 300
 fuzz: deps

@@ -79,6 +79,11 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("duplicate content-length: dropped", basic("INVITE", "Content-Length: 0\r\n")),
         ("duplicate max-forwards: dropped", basic("INVITE", "Max-Forwards: 69\r\n")),
         ("content-length not a number: dropped", basic("INVITE", "").replace("Content-Length: 0", "Content-Length: %000")),
+        ("a line starting with CR ends the head", basic("INVITE", "").replace("Max-Forwards: 70\r\n", "\rX-Action: error\r\n")),
+        ("a lone CR ends the head", basic("INVITE", "").strip_suffix("\n").unwrap().to_string()),
+        ("header name outside Kamailio's set: dropped", basic("INVITE", "").replace("Content-Length", "Cont%nt-Length")),
+        ("a later Via that is not one: dropped", basic("INVITE", "Via: Content-Length: 0\r\n")),
+        ("a mangled IPv6 via host", basic("INVITE", "").replace("127.0.0.1:{P};", ":1]:{P};")),
     ]
 }
 

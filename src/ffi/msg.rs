@@ -137,7 +137,12 @@ pub fn split<'l>(msg: &Msg, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split
     // SAFETY: the parser's first Via body and its parameters, part of the message.
     let via = unsafe {
         let v = &raw const *via1;
-        let host = b.range((*v).host)?;
+        // The core leaves a host it could not read NULL (a mangled IPv6 reference): absent.
+        let host = if (*v).host.s.is_null() {
+            0..0
+        } else {
+            b.range((*v).host)?
+        };
         let port = if (*v).port_str.s.is_null() {
             host.end..host.end
         } else {
@@ -261,8 +266,9 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         };
         let port = (*v).port_str;
         let branch = (*v).branch;
+        let host = (*v).host;
         let input = TagInput {
-            host: slice((*v).host)?,
+            host: if host.s.is_null() { b"" } else { slice(host)? },
             port: if port.s.is_null() { b"" } else { slice(port)? },
             branch: if branch.is_null() || (*branch).value.s.is_null() {
                 b""

@@ -53,11 +53,18 @@ impl Signature {
         tag[..SIGNATURE_LEN].copy_from_slice(&self.0);
         tag[SIGNATURE_LEN] = SEPARATOR;
         // Kamailio's string arrays end at the first absent string: without a port in the top
-        // Via, the first value covers the host alone and the second nothing.
-        let (first, second): (&[&[u8]], &[&[u8]]) = if t.port.is_empty() {
-            (&[t.host], &[])
-        } else {
-            (&[t.host, t.port, t.branch], &[t.port, t.host, t.call_id])
+        // Via, the first value covers the host alone and the second nothing (likewise from an
+        // absent host on; branch and Call-ID come last, so absent is empty for them).
+        let (host, port) = (t.host, t.port);
+        let first: &[&[u8]] = match (host.is_empty(), port.is_empty()) {
+            (true, _) => &[],
+            (false, true) => &[host],
+            (false, false) => &[host, port, t.branch],
+        };
+        let second: &[&[u8]] = match (port.is_empty(), host.is_empty()) {
+            (true, _) => &[],
+            (false, true) => &[port],
+            (false, false) => &[port, host, t.call_id],
         };
         crc_hex(first, &mut tag[SIGNATURE_LEN + 1..SIGNATURE_LEN + 5]);
         crc_hex(second, &mut tag[SIGNATURE_LEN + 5..]);
@@ -77,7 +84,7 @@ impl Signature {
 }
 
 /// What the To-tag suffix is computed from: the top Via's host, port and branch, and the
-/// Call-ID (each empty when absent; a Via port is never empty when present).
+/// Call-ID (each empty when absent; a Via host or port is never empty when present).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TagInput<'a> {
     pub host: &'a [u8],
@@ -254,6 +261,22 @@ mod tests {
         let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
         let tag = sig.to_tag(&Request::parse(m).unwrap());
         assert_eq!(&tag[SIGNATURE_LEN..], b".78550000");
+    }
+
+    #[test]
+    fn an_absent_host_ends_the_suffix_input_too() {
+        let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
+        let t = TagInput {
+            host: b"",
+            port: b"5070",
+            branch: b"z9hG4bK1",
+            call_id: b"c",
+        };
+        let mut want = [0u8; 8];
+        crc_hex(&[], &mut want[..4]);
+        crc_hex(&[b"5070"], &mut want[4..]);
+        assert_eq!(&sig.tag_for(&t)[SIGNATURE_LEN + 1..], &want);
+        assert_eq!(&want[..4], b"0000");
     }
 
     #[test]

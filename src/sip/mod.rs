@@ -34,7 +34,7 @@ pub enum ParseError {
     BadHeader,
     /// The request has no Via header, so there is nowhere to send a reply.
     NoVia,
-    /// The first Via value cannot be read (no `SIP/2.0/TRANSPORT host`).
+    /// A Via value cannot be read (the first: no `SIP/2.0/TRANSPORT host`; any: no `SIP /`).
     BadVia,
     /// A second From, To, Call-ID, CSeq, Content-Length or Max-Forwards (Kamailio's default
     /// strict parser refuses these).
@@ -51,7 +51,7 @@ impl ParseError {
             ParseError::BadRequestLine => "malformed request line",
             ParseError::BadHeader => "malformed header line",
             ParseError::NoVia => "request has no Via header",
-            ParseError::BadVia => "malformed first Via header",
+            ParseError::BadVia => "malformed Via header",
             ParseError::Duplicate => {
                 "duplicate From, To, Call-ID, CSeq, Content-Length or Max-Forwards header"
             }
@@ -337,7 +337,8 @@ impl<'a> Headers<'a> {
         let buf = self.buf;
         let start = self.pos;
         let rest = &buf[start..];
-        if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") {
+        // As Kamailio's get_hdr_field: a line that starts with CR or LF ends the head.
+        if rest.starts_with(b"\r") || rest.starts_with(b"\n") {
             return Ok(None);
         }
         if rest.is_empty() {
@@ -359,9 +360,9 @@ impl<'a> Headers<'a> {
                 None => return Err(ParseError::Truncated),
             }
         }
-        // `token *(SP / HT) ":"`, read in one pass.
+        // `name *(SP / HT) ":"`, read in one pass.
         let mut colon = start;
-        while colon < eol && is_token_char(buf[colon]) {
+        while colon < eol && HNAME[usize::from(buf[colon])] {
             colon += 1;
         }
         let name = &buf[start..colon];
@@ -385,8 +386,13 @@ impl<'a> Headers<'a> {
             (vs, ve) = (colon + 1, colon + 1);
         }
         let kind = HeaderKind::of(name);
-        if kind == HeaderKind::ContentLength && !content_length(&buf[colon + 1..eol]) {
-            return Err(ParseError::BadHeader);
+        match kind {
+            HeaderKind::ContentLength if !content_length(&buf[colon + 1..eol]) => {
+                return Err(ParseError::BadHeader)
+            }
+            // Kamailio's Via parser refuses any value that does not open with `SIP /`.
+            HeaderKind::Via if !sent_protocol(&buf[vs..ve]) => return Err(ParseError::BadVia),
+            _ => {}
         }
         self.pos = eol;
         Ok(Some(Header {
@@ -451,6 +457,13 @@ fn content_length(v: &[u8]) -> bool {
     }
 }
 
+/// A Via value opens with the protocol name `SIP` (any case), blanks, and `/`.
+fn sent_protocol(v: &[u8]) -> bool {
+    v.len() > 3
+        && v[..3].eq_ignore_ascii_case(b"SIP")
+        && v[3..].iter().find(|&&b| !is_lws(b)) == Some(&b'/')
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
@@ -471,6 +484,19 @@ const TOKEN: [bool; 256] = {
                 c,
                 b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
             );
+        b += 1;
+    }
+    t
+};
+
+/// The bytes Kamailio allows in a header name (its parse_hname2.c list: letters, digits and
+/// `-._+~`), narrower than RFC 3261's `token`.
+const HNAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'+' | b'~');
         b += 1;
     }
     t

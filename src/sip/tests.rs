@@ -279,3 +279,38 @@ fn a_split_head_may_end_with_the_buffer() {
     let req = Request::from_split(cut.as_bytes(), split).unwrap();
     assert!(req.headers().any(|h| h.is_err()));
 }
+
+#[test]
+fn header_names_and_the_end_of_the_head_follow_kamailio() {
+    // Names: letters, digits and -._+~ only (other RFC token characters are refused).
+    for name in ["X-Ok_1.2+3~", "l", "X-Via"] {
+        let m = BASIC.replace("Content-Length: 0", &format!("{name}: 1"));
+        assert!(Request::parse(m.as_bytes()).is_ok(), "{name}");
+    }
+    for name in ["Cont%nt-Length", "X!", "X*Y", "`a", "X'"] {
+        let m = BASIC.replace("Content-Length: 0", &format!("{name}: 1"));
+        assert_eq!(
+            Request::parse(m.as_bytes()).err(),
+            Some(ParseError::BadHeader),
+            "{name}"
+        );
+    }
+    // Every Via value opens with `SIP /`, as Kamailio's Via parser requires.
+    for (via, ok) in [
+        ("Via: sip / 2.0/TCP h", true),
+        ("Via: SIP\r\n /2.0/UDP h", true),
+        ("Via: Content-Length: 0", false),
+        ("Via: SIPX/2.0/UDP h", false),
+        ("Via: SIP", false),
+    ] {
+        let m = BASIC.replace("Content-Length: 0", via);
+        assert_eq!(Request::parse(m.as_bytes()).is_ok(), ok, "{via:?}");
+    }
+    // A line that starts with CR or LF ends the head, whatever follows on it.
+    let cut = |tail: &str| BASIC.replace("Content-Length: 0\r\n\r\n", tail);
+    for tail in ["\r", "\rX-Action: error\r\n\r\n", "\n\r\n", "\r\\hello"] {
+        let m = cut(tail);
+        let r = Request::parse(m.as_bytes()).unwrap();
+        assert_eq!(r.headers().count(), 5, "{tail:?}");
+    }
+}
