@@ -108,7 +108,7 @@ impl SharedBlock {
 }
 
 /// Kamailio's `BUF_SIZE`: the largest message it builds or a UDP datagram can carry.
-pub const REPLY_BUF_SIZE: usize = 65535;
+pub const REPLY_BUF_SIZE: usize = 65535 + 1; // and the NUL after the reply
 
 thread_local! {
     /// The per-process reply buffer, made once so replies allocate nothing.

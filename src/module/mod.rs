@@ -9,7 +9,7 @@ use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
-use crate::sip::{Line, ParseError, Request, Split};
+use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
 use crate::stats::Counters;
 
 /// How many copied header lines (Via, From, To, Call-ID, CSeq, Record-Route) a host hands over;
@@ -115,7 +115,8 @@ pub enum Replied {
 }
 
 impl Module {
-    /// `sl_send_reply(code, reason)`: build into `buf` and send statelessly. `tag` replaces
+    /// `sl_send_reply(code, reason)`: build into `buf` (the reply, then a NUL) and send
+    /// statelessly. `tag` replaces
     /// our To-tag (the API's `dreply`). A reply to an INVITE opens the ACK window.
     pub fn send_reply<H: Host>(
         &self,
@@ -146,7 +147,7 @@ impl Module {
         reason: &[u8],
         tag: Option<&[u8]>,
     ) -> Result<Sent, ReplyError> {
-        if (300..400).contains(&code) && host.msg().get(..4) != Some(b"ACK ") {
+        if (300..400).contains(&code) && !looks_like_ack(host.msg()) {
             host.add_redirect_contacts();
         }
         let len = {
@@ -172,7 +173,11 @@ impl Module {
                 rport: rport.then(|| host.source_port()),
                 server_header: host.server_header(),
             };
-            let len = build_reply(&req, split, &params, host.lumps(), buf)?;
+            // The last byte stays for a NUL after the reply: native hands the host (callbacks,
+            // event routes, the core's parser) a NUL-terminated buffer.
+            let room = buf.len().checked_sub(1).ok_or(SlError::TooBig)?;
+            let len = build_reply(&req, split, &params, host.lumps(), &mut buf[..room])?;
+            buf[len] = 0;
             if req.is_method(b"INVITE") {
                 shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
@@ -239,7 +244,7 @@ impl Module {
         // Cheap tests first: most traffic is not ACK, and outside the window nothing needs
         // reading (the decision is the same as after parsing: `decide` tests the window first).
         let msg = host.msg();
-        if !msg.starts_with(b"ACK ") {
+        if !looks_like_ack(msg) {
             return Ok(AckDecision::NotAck);
         }
         let deadline = shared.ack_deadline.load(Ordering::Relaxed);

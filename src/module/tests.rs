@@ -475,3 +475,67 @@ fn a_host_split_outside_the_message_is_refused() {
         Err(SlError::Parse(ParseError::Duplicate))
     );
 }
+
+#[test]
+fn methods_in_any_case_decide_as_in_upper_case() {
+    let m = module();
+    let shared = Shared::default();
+    let lower = INVITE.replacen("INVITE sip", "invite sip", 1);
+    m.send_reply(
+        &mut FakeHost::new(&lower),
+        &shared,
+        &mut [0u8; 2048],
+        404,
+        b"x",
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        shared.ack_deadline.load(Ordering::Relaxed),
+        1032,
+        "the window opened"
+    );
+    let ack = INVITE.replacen("INVITE sip", "aCk sip", 1);
+    assert_eq!(
+        m.send_reply(
+            &mut FakeHost::new(&ack),
+            &shared,
+            &mut [0u8; 2048],
+            404,
+            b"x",
+            None
+        ),
+        Err(ReplyError::Sl(SlError::Ack))
+    );
+}
+
+#[test]
+fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
+    let m = module();
+    let mut buf = [0xffu8; 2048];
+    let sent = m
+        .send_reply(
+            &mut FakeHost::new(INVITE),
+            &Shared::default(),
+            &mut buf,
+            404,
+            b"x",
+            None,
+        )
+        .unwrap();
+    assert_eq!(buf[sent.len], 0);
+    assert_ne!(buf[sent.len - 1], 0);
+    // The NUL takes the last byte: a reply filling the buffer without it does not fit.
+    let mut tight = vec![0u8; sent.len];
+    assert_eq!(
+        m.send_reply(
+            &mut FakeHost::new(INVITE),
+            &Shared::default(),
+            &mut tight,
+            404,
+            b"x",
+            None
+        ),
+        Err(ReplyError::Sl(SlError::TooBig))
+    );
+}

@@ -314,3 +314,20 @@ fn header_names_and_the_end_of_the_head_follow_kamailio() {
         assert_eq!(r.headers().count(), 5, "{tail:?}");
     }
 }
+
+#[test]
+fn methods_compare_in_any_case_as_kamailio_does() {
+    let m = BASIC.replacen("INVITE", "iNvItE", 1);
+    let r = req(&m);
+    assert!(r.is_method(b"INVITE") && !r.is_method(b"ACK"));
+    for (m, ack) in [
+        ("ACK sip:x SIP/2.0\r\n", true),
+        ("ack sip:x SIP/2.0\r\n", true),
+        ("\r\nAck sip:x SIP/2.0\r\n", true),
+        ("ACKS sip:x SIP/2.0\r\n", false),
+        ("ACK", false),
+        ("BYE sip:x SIP/2.0\r\n", false),
+    ] {
+        assert_eq!(looks_like_ack(m.as_bytes()), ack, "{m:?}");
+    }
+}

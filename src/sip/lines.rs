@@ -1,0 +1,170 @@
+//! Header lines: where each starts and ends (folded lines included), its name and value, and
+//! the rules Kamailio's own parser applies to them (the end of the head, the bytes of a name,
+//! Content-Length and the opening of a Via), so a line the core would refuse is refused here.
+use super::{is_lws, Header, HeaderKind, ParseError};
+use crate::sip::memchr;
+
+/// Iterator over header lines from an offset to the empty line that closes the head.
+pub struct Headers<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    done: bool,
+    /// The end of the buffer closes the head too. Kamailio's parser takes a UDP datagram that
+    /// ends after a header line, without the empty line, as a whole message (and native sl
+    /// answers it); over TCP it passes on only messages it saw end.
+    to_end: bool,
+}
+
+impl<'a> Headers<'a> {
+    pub fn new(buf: &'a [u8], pos: usize, to_end: bool) -> Headers<'a> {
+        Headers {
+            buf,
+            pos,
+            done: false,
+            to_end,
+        }
+    }
+
+    fn next_header(&mut self) -> Result<Option<Header>, ParseError> {
+        let buf = self.buf;
+        let start = self.pos;
+        let rest = &buf[start..];
+        // As Kamailio's get_hdr_field: a line that starts with CR or LF ends the head.
+        if rest.starts_with(b"\r") || rest.starts_with(b"\n") {
+            return Ok(None);
+        }
+        if rest.is_empty() {
+            return if self.to_end {
+                Ok(None)
+            } else {
+                Err(ParseError::Truncated)
+            };
+        }
+        // The logical line ends at a LF not followed by SP/HT (folding).
+        let mut eol = start;
+        loop {
+            let lf = memchr(b'\n', &buf[eol..]).ok_or(ParseError::Truncated)? + eol;
+            eol = lf + 1;
+            match buf.get(eol) {
+                Some(b' ') | Some(b'\t') => continue,
+                Some(_) => break,
+                None if self.to_end => break,
+                None => return Err(ParseError::Truncated),
+            }
+        }
+        // `name *(SP / HT) ":"`, read in one pass.
+        let mut colon = start;
+        while colon < eol && HNAME[usize::from(buf[colon])] {
+            colon += 1;
+        }
+        let name = &buf[start..colon];
+        while colon < eol && matches!(buf[colon], b' ' | b'\t') {
+            colon += 1;
+        }
+        if name.is_empty() || colon == eol || buf[colon] != b':' {
+            return Err(ParseError::BadHeader);
+        }
+        let mut vs = colon + 1;
+        let mut ve = eol;
+        while vs < ve && is_lws(buf[vs]) {
+            vs += 1;
+        }
+        while ve > vs && is_lws(buf[ve - 1]) {
+            ve -= 1;
+        }
+        if vs == ve {
+            // An empty value sits right after the colon, not after the line end: a copy of
+            // `name: value` must never carry the line's terminator (found by fuzzing).
+            (vs, ve) = (colon + 1, colon + 1);
+        }
+        let kind = HeaderKind::of(name);
+        match kind {
+            HeaderKind::ContentLength if !content_length(&buf[colon + 1..eol]) => {
+                return Err(ParseError::BadHeader)
+            }
+            // Kamailio's Via parser refuses any value that does not open with `SIP /`.
+            HeaderKind::Via if !sent_protocol(&buf[vs..ve]) => return Err(ParseError::BadVia),
+            _ => {}
+        }
+        self.pos = eol;
+        Ok(Some(Header {
+            kind,
+            raw: start..eol,
+            value: vs..ve,
+        }))
+    }
+}
+
+impl Iterator for Headers<'_> {
+    type Item = Result<Header, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = self.next_header().transpose();
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
+        }
+        r
+    }
+}
+
+/// A Content-Length value as Kamailio's `parse_content_length` takes it (`v`: the bytes after
+/// the colon to the end of the line): blanks (a fold too), digits (refused from 214748364x on),
+/// then nothing but blanks up to the line end, on continuation lines too.
+fn content_length(v: &[u8]) -> bool {
+    let blank = |i: usize| matches!(v.get(i), Some(b' ' | b'\t'));
+    let mut p = 0;
+    while blank(p) || (v.get(p) == Some(&b'\n') && blank(p + 1)) {
+        p += 1;
+    }
+    let (mut n, start) = (0u32, p);
+    while let Some(d @ b'0'..=b'9') = v.get(p) {
+        if n >= i32::MAX as u32 / 10 {
+            return false;
+        }
+        n = n * 10 + u32::from(d - b'0');
+        p += 1;
+    }
+    if p == start || p == v.len() {
+        return false;
+    }
+    loop {
+        while blank(p) {
+            p += 1;
+        }
+        match (v.get(p), v.get(p + 1)) {
+            (Some(b'\n'), _) => p += 1,
+            (Some(b'\r'), Some(b'\n')) => p += 2,
+            _ => return false,
+        }
+        // A continuation line (blanks only), or the end of the header.
+        match v.get(p) {
+            None => return true,
+            Some(b' ' | b'\t') if p + 1 < v.len() => p += 1,
+            Some(b' ' | b'\t') => return false,
+            Some(_) => return true,
+        }
+    }
+}
+
+/// A Via value opens with the protocol name `SIP` (any case), blanks, and `/`.
+fn sent_protocol(v: &[u8]) -> bool {
+    v.len() > 3
+        && v[..3].eq_ignore_ascii_case(b"SIP")
+        && v[3..].iter().find(|&&b| !is_lws(b)) == Some(&b'/')
+}
+
+/// The bytes Kamailio allows in a header name (its parse_hname2.c list: letters, digits and
+/// `-._+~`), narrower than RFC 3261's `token`.
+const HNAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'+' | b'~');
+        b += 1;
+    }
+    t
+};
