@@ -21,7 +21,7 @@ typedef enum {
   SL_RS_BAD_MESSAGE = 2,
   // Reply code outside 100..699.
   SL_RS_BAD_CODE = 3,
-  // Reason phrase empty, over 128 bytes, or holding a control character.
+  // Reason phrase holding a control character (CR, LF, NUL...).
   SL_RS_BAD_REASON = 4,
   // The output buffer is too small.
   SL_RS_TOO_BIG = 5,

@@ -34,6 +34,8 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("404 rr dropped", basic("INVITE", "Record-Route: <sip:p1.example;lr>\r\n")),
         ("699", code("699", "Max")),
         ("reason utf-8 and tab", code("480", "Temporarily\tUnavailable \u{e9}t\u{e9}")),
+        ("empty reason", code("486", "")),
+        ("300-byte reason", code("486", &"r".repeat(300))),
         ("int var code", basic("INVITE", "X-Action: int-code\r\n")),
         ("alias sl_reply", basic("INVITE", "X-Action: alias\r\n")),
         ("sl_reply_error", basic("INVITE", "X-Action: error\r\n")),
@@ -299,8 +301,8 @@ fn bad_literals_and_params_make_kamailio_refuse_to_start() {
         ),
         (
             "sl_send_reply(\"404\", \"Not Here\");",
-            "sl_send_reply(\"404\", \"\");",
-            "sl_send_reply(..., \"\"): reason phrase must be",
+            "sl_send_reply(\"404\", \"Bad\\r\\nX-Injected: 1\");",
+            "reason phrase holds a control character",
         ),
         (
             "sl_send_reply(\"404\", \"Not Here\");",

@@ -243,10 +243,6 @@ fn reasons_with_cr_lf_or_nul_and_over_long_reasons_are_refused_not_sent() {
                 hex(b"Busy\0X-Injected: yes")
             ),
         ),
-        (
-            "too-long",
-            format!("X-Code: 486\r\nX-Reason: {}\r\n", "r".repeat(129)),
-        ),
     ];
     for (cid, extra) in &cases {
         let r = k
@@ -268,25 +264,19 @@ fn reasons_with_cr_lf_or_nul_and_over_long_reasons_are_refused_not_sent() {
     }
     let log = k.log_text();
     assert!(
-        log.contains(
-            "reason phrase must be 1..128 bytes with no control characters (CR, LF, NUL); no reply sent"
-        ),
+        log.contains("reason phrase holds a control character (CR, LF, NUL...); no reply sent"),
         "{log}"
     );
-    // 128 bytes of text are fine.
-    let r = k
-        .udp(
-            &sock,
-            &req(
-                "max",
-                &format!("X-Code: 486\r\nX-Reason: {}\r\n", "r".repeat(128)),
-            ),
-        )
-        .unwrap();
-    assert!(
-        r.starts_with(&format!("SIP/2.0 486 {}\r\n", "r".repeat(128))),
-        "{r}"
-    );
+    // Text of any length, none too, goes out as native sends it (RFC 3261 allows both).
+    for (cid, reason) in [("long", "r".repeat(300)), ("empty", String::new())] {
+        let r = k
+            .udp(
+                &sock,
+                &req(cid, &format!("X-Code: 486\r\nX-Reason: {reason}\r\n")),
+            )
+            .unwrap();
+        assert!(r.starts_with(&format!("SIP/2.0 486 {reason}\r\n")), "{r}");
+    }
 }
 
 #[test]

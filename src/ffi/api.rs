@@ -68,7 +68,7 @@ pub extern "C" fn sl_rs_api_reply(
         };
         // SAFETY: as above.
         let tag = (!tag.is_null()).then(|| unsafe { api_text(tag, tlen) });
-        if let Some(t) = tag.filter(|t| t.is_empty() || !t.iter().all(u8::is_ascii_graphic)) {
+        if let Some(t) = tag.filter(|t| !t.iter().all(u8::is_ascii_graphic)) {
             log_err!(
                 "sl reply: To-tag \"{}\" is not a token; no reply sent",
                 String::from_utf8_lossy(t).escape_debug()

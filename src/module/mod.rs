@@ -157,6 +157,8 @@ impl Module {
             let ours;
             let to_tag = match (needs_to_tag(&req, code), tag) {
                 (false, _) => None,
+                // An empty given tag adds none, as Kamailio's reply builder does.
+                (true, Some(b"")) => None,
                 (true, Some(t)) => Some(t),
                 (true, None) => {
                     ours = self.signature.to_tag(&req);

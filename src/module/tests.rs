@@ -539,3 +539,20 @@ fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
         Err(ReplyError::Sl(SlError::TooBig))
     );
 }
+
+#[test]
+fn an_empty_given_to_tag_adds_none() {
+    let m = module();
+    let mut h = FakeHost::new(INVITE);
+    m.send_reply(
+        &mut h,
+        &Shared::default(),
+        &mut [0u8; 2048],
+        404,
+        b"x",
+        Some(b""),
+    )
+    .unwrap();
+    let reply = String::from_utf8(h.sent.remove(0)).unwrap();
+    assert!(reply.contains("\r\nTo: <sip:b@x>\r\n"), "{reply}");
+}

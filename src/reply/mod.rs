@@ -11,7 +11,7 @@ use crate::sip::{HeaderKind, Line, ParseError, Request};
 
 /// Codes a script may send.
 pub const CODES: core::ops::RangeInclusive<u16> = 100..=699;
-/// Longest reason phrase accepted (Kamailio's `MAX_REASON_LEN`).
+/// Kamailio's `MAX_REASON_LEN`: the buffer its internal-error reasons are printed into.
 pub const MAX_REASON_LEN: usize = 128;
 
 /// Why no reply was built.
@@ -20,7 +20,7 @@ pub enum SlError {
     Parse(ParseError),
     /// Code outside 100..699.
     BadCode(i64),
-    /// Reason empty, too long, or holding a control character (CR/LF/NUL would inject headers).
+    /// Reason holding a control character (CR/LF/NUL would inject headers).
     BadReason,
     /// The reply does not fit in the buffer.
     TooBig,
@@ -39,10 +39,9 @@ impl core::fmt::Display for SlError {
         match self {
             SlError::Parse(e) => f.write_str(e.as_str()),
             SlError::BadCode(c) => write!(f, "reply code {c} is outside 100..699"),
-            SlError::BadReason => write!(
-                f,
-                "reason phrase must be 1..{MAX_REASON_LEN} bytes with no control characters (CR, LF, NUL)"
-            ),
+            SlError::BadReason => {
+                f.write_str("reason phrase holds a control character (CR, LF, NUL...)")
+            }
             SlError::TooBig => f.write_str("reply does not fit in the reply buffer"),
             SlError::Ack => f.write_str("ACK requests are never replied to"),
         }
@@ -57,13 +56,12 @@ pub fn check_code(code: i64) -> Result<u16, SlError> {
         .ok_or(SlError::BadCode(code))
 }
 
-/// Checks a reason phrase: RFC 3261 allows text and HTAB, never CR, LF or other controls.
+/// Checks a reason phrase: RFC 3261 allows text and HTAB (of any length, none too), never CR,
+/// LF or other controls: the one refusal native does not make (a CR/LF would inject headers).
 pub fn check_reason(reason: &[u8]) -> Result<(), SlError> {
-    let ok = !reason.is_empty()
-        && reason.len() <= MAX_REASON_LEN
-        && reason
-            .iter()
-            .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f));
+    let ok = reason
+        .iter()
+        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f));
     ok.then_some(()).ok_or(SlError::BadReason)
 }
 
