@@ -24,6 +24,8 @@
 #include "core/timer_ticks.h"
 #include "core/data_lump_rpl.h"
 #include "core/parser/msg_parser.h"
+#include "core/pt.h"
+#include <stdio.h>
 #include "core/ver_defs.h"
 #include "core/action.h"
 #include "core/counters.h"
@@ -170,6 +172,28 @@ const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 	*kind = (l->flags & LUMP_RPL_HDR) ? SL_SHIM_LUMP_HDR
 		: (l->flags & LUMP_RPL_BODY) ? SL_SHIM_LUMP_BODY : SL_SHIM_LUMP_OTHER;
 	return l;
+}
+
+/* The core's Warning header for a reply to msg, as its (static) warning_builder prints it, into
+ * buf: 0 when sip_warning is off or the line does not fit (the core then skips it too). */
+size_t sl_shim_warning(struct sip_msg *msg, char *buf, size_t cap)
+{
+	str *out_uri;
+	char *ip;
+	int n;
+
+	if (!sip_warning || !msg->rcv.bind_address)
+		return 0;
+	out_uri = msg->new_uri.s ? &msg->new_uri : &msg->first_line.u.request.uri;
+	ip = ip_addr2a(&msg->rcv.src_ip);
+	n = snprintf(buf, cap,
+			"%s%s%s pid=%d req_src_ip=%s req_src_port=%d in_uri=%.*s out_uri=%.*s via_cnt%c=%d\"",
+			WARNING, su2a(&msg->rcv.bind_address->su, sizeof(msg->rcv.bind_address->su)),
+			WARNING_PHRASE, my_pid(), ip, (int)msg->rcv.src_port,
+			msg->first_line.u.request.uri.len, msg->first_line.u.request.uri.s,
+			out_uri->len, out_uri->s,
+			(msg->parsed_flag & HDR_EOH_F) == HDR_EOH_F ? '=' : '>', via_cnt);
+	return (n > 0 && (size_t)n < cap && n <= MAX_WARNING_LEN) ? (size_t)n : 0;
 }
 
 const char *sl_shim_server_hdr(size_t *len)

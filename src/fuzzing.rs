@@ -49,6 +49,7 @@ pub fn reply(data: &[u8]) {
         received: (flags & 1 != 0).then_some(&b"192.0.2.7"[..]),
         rport: (flags & 2 != 0).then_some(5099),
         server_header: (flags & 4 != 0).then_some(&b"Server: fuzz"[..]),
+        warning: None,
     };
     let lumps = [Lump::Header(b"X-Lump: 1\r\n")];
     let mut out = vec![0u8; 2 * msg.len() + 512];

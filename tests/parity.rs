@@ -347,3 +347,47 @@ fn bind_tm_0_makes_send_reply_stateless_as_native() {
     assert_eq!(to_tag(&a).as_bytes()[32], b'.', "{a}");
     assert_eq!(header(&a, "X-LTT-T"), Some("<null>"), "{a}");
 }
+
+#[test]
+fn sip_warning_adds_the_cores_warning_header_as_native() {
+    let dir = scratch("warning");
+    let cfg = std::fs::read_to_string(test_cfg()).unwrap().replacen(
+        "debug=2\n",
+        "debug=2\nsip_warning=1\n",
+        1,
+    );
+    std::fs::write(dir.join("k.cfg"), cfg).unwrap();
+    let ours = Kamailio::start(&dir.join("k.cfg"), Sl::Ours, 1);
+    let native = Kamailio::start(&dir.join("k.cfg"), Sl::Native, 1);
+    let sock = udp_client();
+    let p = sock.local_addr().unwrap().port();
+    let msg = format!(
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKw;rport\r\n\
+         Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKx\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\n\
+         To: <sip:bob@127.0.0.1>\r\nCall-ID: warning@x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    );
+    // Each instance names its own listening port and pid in the Warning: mask those.
+    let mask = |r: String| -> String {
+        let r = mask_signature(&r);
+        let at = r.find("Warning: 392 ").expect("a Warning header");
+        let line_end = at + r[at..].find("\r\n").unwrap();
+        let line = &r[at..line_end];
+        let port = line[13..].split(' ').next().unwrap();
+        let pid = line
+            .split(" pid=")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        r.replace(port, "<listener>")
+            .replace(&format!("pid={pid}"), "pid=<pid>")
+    };
+    let a = mask(ours.udp(&sock, &msg).expect("reply from ours"));
+    let b = mask(native.udp(&sock, &msg).expect("reply from native"));
+    assert_eq!(a, b);
+    assert!(
+        a.contains("\r\nContent-Length: 0\r\nWarning: 392 <listener> \"Noisy feedback tells:"),
+        "{a}"
+    );
+}

@@ -241,6 +241,12 @@ impl Host for Msg {
         (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
     }
 
+    fn warning<'b>(&self, buf: &'b mut [u8; 1024]) -> Option<&'b [u8]> {
+        // SAFETY: valid message; the shim writes at most `buf.len()` bytes.
+        let n = unsafe { sl_shim_warning(self.raw(), buf.as_mut_ptr().cast(), buf.len()) };
+        (n > 0).then(|| &buf[..n.min(buf.len())])
+    }
+
     fn add_redirect_contacts(&mut self) {
         // SAFETY: valid message (type invariant).
         unsafe { sl_shim_add_redirect_contacts(self.raw()) }

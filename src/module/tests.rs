@@ -90,6 +90,9 @@ impl Host for FakeHost {
     fn server_header(&self) -> Option<&[u8]> {
         Some(b"Server: fake")
     }
+    fn warning<'b>(&self, _buf: &'b mut [u8; 1024]) -> Option<&'b [u8]> {
+        None
+    }
     fn add_redirect_contacts(&mut self) {
         self.redirects += 1;
         self.lumps

@@ -87,6 +87,8 @@ pub struct ReplyParams<'a> {
     pub rport: Option<u16>,
     /// Complete `Server: ...` header line, without CRLF.
     pub server_header: Option<&'a [u8]>,
+    /// Complete `Warning: ...` header line, without CRLF (the core's `sip_warning`).
+    pub warning: Option<&'a [u8]>,
 }
 
 /// Kamailio adds a To-tag to replies from 180 up when the request's To has none.
@@ -146,15 +148,23 @@ pub fn build_reply<'l>(
         w.put(server)?;
         w.put(b"\r\n")?;
     }
-    match body {
-        None => w.put(b"Content-Length: 0\r\n\r\n")?,
-        Some(b) => {
+    match body.map(<[u8]>::len) {
+        None | Some(0) => w.put(b"Content-Length: 0\r\n")?,
+        Some(n) => {
             let mut num = [0u8; 20];
             w.put(b"Content-Length: ")?;
-            w.put(fmt_decimal(b.len() as u64, &mut num))?;
-            w.put(b"\r\n\r\n")?;
-            w.put(b)?;
+            w.put(fmt_decimal(n as u64, &mut num))?;
+            w.put(b"\r\n")?;
         }
+    }
+    // Kamailio puts its Warning after Content-Length.
+    if let Some(warning) = p.warning {
+        w.put(warning)?;
+        w.put(b"\r\n")?;
+    }
+    w.put(b"\r\n")?;
+    if let Some(b) = body {
+        w.put(b)?;
     }
     Ok(w.len)
 }

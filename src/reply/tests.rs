@@ -250,3 +250,17 @@ fn sip_messages_are_told_by_their_first_line_as_kamailio_does() {
         );
     }
 }
+
+#[test]
+fn the_warning_header_follows_content_length_as_kamailio_puts_it() {
+    let mut p = params(404, "Not Here");
+    p.server_header = Some(b"Server: s");
+    p.warning = Some(b"Warning: 392 127.0.0.1:5060 \"Noisy feedback tells: pid=1\"");
+    let r = build(INVITE, &p, &[Lump::Body(b"v=0\n")]).unwrap();
+    assert!(
+        r.ends_with(
+            "Server: s\r\nContent-Length: 4\r\nWarning: 392 127.0.0.1:5060 \"Noisy feedback tells: pid=1\"\r\n\r\nv=0\n"
+        ),
+        "{r:?}"
+    );
+}
