@@ -110,7 +110,7 @@ mod host {
             .header(crate_dir.join("c_shim/msg_types.h").to_string_lossy())
             .clang_arg(format!("-I{}", src.display()))
             .clang_arg("-DMOD_NAME=\"sl\"")
-            .allowlist_type("sip_msg|hdr_field|via_body|via_param|to_body")
+            .allowlist_type("sip_msg|hdr_field|via_body|via_param|to_body|sip_protos")
             .allowlist_var("SIP_REQUEST")
             .layout_tests(true)
             .derive_debug(false)

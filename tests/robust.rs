@@ -337,3 +337,33 @@ fn replies_too_big_for_the_buffer_fail_cleanly_and_are_counted() {
     let r = k.udp(&sock, &normal(p, "after-big")).expect("answered");
     assert!(r.starts_with("SIP/2.0 404 Not Here\r\n"), "{r}");
 }
+
+#[test]
+fn over_tcp_a_reply_past_64_kb_goes_out_as_native_sends_it() {
+    // The 30 KB request needs a TCP read buffer larger than the core's default.
+    let dir = scratch("huge-tcp");
+    let cfg = std::fs::read_to_string(host_cfg("parity.cfg"))
+        .unwrap()
+        .replacen("\n", "\ntcp_rd_buf_size=131072\n", 1);
+    std::fs::write(dir.join("k.cfg"), cfg).unwrap();
+    let ours = Kamailio::start(&dir.join("k.cfg"), Sl::Ours, 1);
+    let native = Kamailio::start(&dir.join("k.cfg"), Sl::Native, 1);
+    // Three 30 KB lumps: a 90 KB reply, too big for a datagram, not for a stream.
+    let huge = format!(
+        "INVITE sip:b@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKhugetcp\r\n{}X-Action: huge\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n",
+        HEAD.replace("CID", "huge-tcp"),
+        "b".repeat(30_000)
+    );
+    let a = ours.tcp(&huge).map(|r| mask_signature(&r));
+    let b = native.tcp(&huge).map(|r| mask_signature(&r));
+    let reply = a
+        .as_deref()
+        .unwrap_or_else(|| panic!("no reply from ours:\n{}", ours.log_text()));
+    assert!(
+        reply.starts_with("SIP/2.0 200 Huge\r\n") && reply.len() > 90_000,
+        "{}",
+        reply.len()
+    );
+    assert_eq!(a, b);
+    assert!(!ours.log_text().contains("HUGE-FAILED"));
+}

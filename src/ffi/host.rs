@@ -247,6 +247,10 @@ impl Host for Msg {
         (n > 0).then(|| &buf[..n.min(buf.len())])
     }
 
+    fn stream(&self) -> bool {
+        super::msg::stream(self)
+    }
+
     fn add_redirect_contacts(&mut self) {
         // SAFETY: valid message (type invariant).
         unsafe { sl_shim_add_redirect_contacts(self.raw()) }

@@ -295,5 +295,13 @@ pub fn source(msg: &Msg) -> (Option<[u8; 4]>, u16) {
     (v4, port)
 }
 
+/// Whether the request came over anything but UDP (TCP, TLS, WebSocket, SCTP).
+pub fn stream(msg: &Msg) -> bool {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+    let proto = unsafe { (*m).rcv.proto };
+    sys::sip_protos::try_from(proto).ok() != Some(sys::sip_protos_PROTO_UDP)
+}
+
 /// `AF_INET` on Linux (the only platform Debian's Kamailio packages are built for here).
 const AF_INET: core::ffi::c_uint = 2;

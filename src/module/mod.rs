@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
-use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
+use crate::reply::{build_reply, needs_to_tag, reply_bound, Lump, ReplyParams, SlError};
 use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
 use crate::stats::Counters;
 
@@ -44,6 +44,9 @@ pub trait Host {
     fn add_redirect_contacts(&mut self);
     /// Text the script queued for the reply, in order.
     fn lumps(&self) -> Self::Lumps<'_>;
+    /// The request came over a stream (TCP, TLS, WebSocket): a reply may be larger than a
+    /// datagram.
+    fn stream(&self) -> bool;
     /// `Server:` header line the core adds to local replies, if enabled.
     fn server_header(&self) -> Option<&[u8]>;
     /// The core's `Warning:` header line for this request (its `sip_warning`), written into
@@ -153,6 +156,9 @@ impl Module {
         if (300..400).contains(&code) && !looks_like_ack(host.msg()) {
             host.add_redirect_contacts();
         }
+        // Only for a reply that outgrows `buf` over a stream (native sizes its buffer to every
+        // reply: over TCP and TLS, and xhttp's HTTP, a reply may pass 64 KB).
+        let mut big = Vec::new();
         let len = {
             let mut lines = [Line::NONE; SPLIT_LINES];
             let (req, split) = read(host, &mut lines).map_err(SlError::from)?;
@@ -183,8 +189,20 @@ impl Module {
             // The last byte stays for a NUL after the reply: native hands the host (callbacks,
             // event routes, the core's parser) a NUL-terminated buffer.
             let room = buf.len().checked_sub(1).ok_or(SlError::TooBig)?;
-            let len = build_reply(&req, split, &params, host.lumps(), &mut buf[..room])?;
-            buf[len] = 0;
+            let len = match build_reply(&req, split, &params, host.lumps(), &mut buf[..room]) {
+                Err(SlError::TooBig) if host.stream() => {
+                    let bound = reply_bound(host.msg().len(), &params, host.lumps());
+                    big = vec![0; bound + 1];
+                    build_reply(&req, split, &params, host.lumps(), &mut big[..bound])?
+                }
+                r => r?,
+            };
+            let out = if big.is_empty() {
+                &mut *buf
+            } else {
+                &mut big[..]
+            };
+            out[len] = 0;
             if req.is_method(b"INVITE") {
                 shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
@@ -193,7 +211,12 @@ impl Module {
             }
             len
         };
-        host.send(&buf[..len], code, reason)
+        let out = if big.is_empty() {
+            &buf[..len]
+        } else {
+            &big[..len]
+        };
+        host.send(out, code, reason)
             .map_err(|SendFailed| ReplyError::Send)?;
         Ok(Sent { code, len })
     }

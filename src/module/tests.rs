@@ -19,6 +19,7 @@ struct FakeHost {
     redirects: usize,
     /// Hand the module a split of this many header lines, as Kamailio's parser does.
     split_at: Option<usize>,
+    stream: bool,
 }
 
 impl FakeHost {
@@ -35,6 +36,7 @@ impl FakeHost {
             tm_sent: vec![],
             redirects: 0,
             split_at: None,
+            stream: false,
         }
     }
 
@@ -92,6 +94,9 @@ impl Host for FakeHost {
     }
     fn warning<'b>(&self, _buf: &'b mut [u8; 1024]) -> Option<&'b [u8]> {
         None
+    }
+    fn stream(&self) -> bool {
+        self.stream
     }
     fn add_redirect_contacts(&mut self) {
         self.redirects += 1;
@@ -558,4 +563,33 @@ fn an_empty_given_to_tag_adds_none() {
     .unwrap();
     let reply = String::from_utf8(h.sent.remove(0)).unwrap();
     assert!(reply.contains("\r\nTo: <sip:b@x>\r\n"), "{reply}");
+}
+
+#[test]
+fn over_a_stream_a_reply_may_outgrow_the_buffer_as_native_sizes_it() {
+    let m = module();
+    let lump = format!("X-Big: {}\r\n", "b".repeat(5000));
+    let lump: &'static str = Box::leak(lump.into_boxed_str());
+    for stream in [false, true] {
+        let mut h = FakeHost::new(INVITE);
+        h.stream = stream;
+        h.lumps.push(Lump::Header(lump.as_bytes()));
+        let r = m.send_reply(
+            &mut h,
+            &Shared::default(),
+            &mut [0u8; 2048],
+            404,
+            b"x",
+            None,
+        );
+        if stream {
+            let sent = r.unwrap();
+            assert!(sent.len > 5000);
+            let reply = String::from_utf8(h.sent.remove(0)).unwrap();
+            assert!(reply.contains(lump) && reply.ends_with("Content-Length: 0\r\n\r\n"));
+        } else {
+            // A datagram cannot carry more than the buffer: refused, as before.
+            assert_eq!(r, Err(ReplyError::Sl(SlError::TooBig)));
+        }
+    }
 }

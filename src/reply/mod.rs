@@ -269,6 +269,31 @@ impl Copier<'_, '_> {
     }
 }
 
+/// An upper bound on the length of the reply to a request of `request_len` bytes: the lines it
+/// copies are at most the request (plus a CRLF for a Via line that ended with a bare LF), and
+/// the rest is what the parameters and lumps add.
+pub fn reply_bound<'l>(
+    request_len: usize,
+    p: &ReplyParams,
+    lumps: impl IntoIterator<Item = Lump<'l>>,
+) -> usize {
+    let lumps: usize = lumps
+        .into_iter()
+        .map(|l| match l {
+            Lump::Header(t) | Lump::Body(t) => t.len(),
+        })
+        .sum();
+    let opt = |o: Option<&[u8]>| o.map_or(0, <[u8]>::len);
+    2 * request_len
+        + p.reason.len()
+        + lumps
+        + opt(p.to_tag)
+        + opt(p.received)
+        + opt(p.server_header)
+        + opt(p.warning)
+        + 128
+}
+
 /// Whether Kamailio takes `msg` for a SIP message by its first line (its `sip_check_fline`:
 /// after leading blanks, `SIP/2.0 ` starts a reply, or ` SIP/2.0` ends the first line of a
 /// request; at least 10 bytes from there). The core runs its outgoing-data events (topoh,

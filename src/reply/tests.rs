@@ -264,3 +264,20 @@ fn the_warning_header_follows_content_length_as_kamailio_puts_it() {
         "{r:?}"
     );
 }
+
+#[test]
+fn the_reply_bound_holds_for_every_shape() {
+    // LF-only lines, many Vias, a long reason, lumps, a To-tag, received and rport.
+    let lf = INVITE.replace("\r\n", "\n");
+    let vias = INVITE.replacen("Via: ", "Via: SIP/2.0/UDP a\nVia: SIP/2.0/UDP b\nVia: ", 1);
+    for msg in [INVITE.to_string(), lf, vias] {
+        let mut p = params(180, "Ringing and a long reason phrase to count");
+        p.to_tag = Some(b"0123456789abcdef0123456789abcdef.01234567");
+        p.received = Some(b"2001:db8::1");
+        p.rport = Some(65535);
+        p.server_header = Some(b"Server: s");
+        let lumps = [Lump::Header(b"X-A: 1\r\n"), Lump::Body(b"body")];
+        let n = build(&msg, &p, &lumps).unwrap().len();
+        assert!(n <= reply_bound(msg.len(), &p, lumps), "{n} for {msg:?}");
+    }
+}
