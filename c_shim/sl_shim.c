@@ -24,6 +24,7 @@
 #include "core/timer_ticks.h"
 #include "core/data_lump_rpl.h"
 #include "core/parser/msg_parser.h"
+#include "core/parser/parse_cseq.h"
 #include "core/pt.h"
 #include <stdio.h>
 #include "core/ver_defs.h"
@@ -301,8 +302,51 @@ static void run_kemi_event(struct sip_msg *msg, str *callback, char *event)
 
 /* After a local reply went out: the SREV_SIP_REPLY_OUT core event (siptrace, sipdump...) and
  * event_route[sl:local-response] (or its KEMI callback), over the parsed reply with $snd set. */
+/* An HTTP reply (xhttp) has no CSeq: as native does, give the parsed reply one made of the
+ * request's method ("0 GET"), so $rm works in sl:local-response. Returns the text to free after
+ * the route (the header and its parsed body go with the message), NULL when none was added. */
+static char *fake_http_cseq(struct sip_msg *req, struct sip_msg *pmsg)
+{
+	str *m = &req->first_line.u.request.method;
+	int size = m->len + 5, len;
+	struct hdr_field *hf = pkg_malloc(sizeof(*hf));
+	struct cseq_body *cb = pkg_malloc(sizeof(*cb));
+	char *text = pkg_malloc(size);
+
+	if (!hf || !cb || !text) {
+		PKG_MEM_ERROR;
+		goto error;
+	}
+	memset(hf, 0, sizeof(*hf));
+	memset(cb, 0, sizeof(*cb));
+	len = snprintf(text, size, "0 %.*s\r\n", m->len, m->s);
+	if (len < 0 || len >= size)
+		goto error;
+	hf->type = HDR_CSEQ_T;
+	hf->body.s = text;
+	hf->body.len = parse_cseq(text, text + len, cb) - text;
+	hf->parsed = cb;
+	pmsg->parsed_flag |= HDR_CSEQ_F;
+	pmsg->cseq = hf;
+	if (pmsg->last_header == NULL)
+		pmsg->headers = hf;
+	else
+		pmsg->last_header->next = hf;
+	pmsg->last_header = hf;
+	return text;
+error:
+	if (hf)
+		pkg_free(hf);
+	if (cb)
+		pkg_free(cb);
+	if (text)
+		pkg_free(text);
+	return NULL;
+}
+
 static void local_response_sent(struct sip_msg *req, str *buf, int code, struct dest_info *dst)
 {
+	char *fake_cseq = NULL;
 	struct sip_msg pmsg;
 	struct onsend_info onsnd;
 	struct run_act_ctx ctx;
@@ -317,6 +361,8 @@ static void local_response_sent(struct sip_msg *req, str *buf, int code, struct 
 		LM_ERR("sl-rs: cannot parse the local reply for sl:local-response\n");
 		return;
 	}
+	if (!IS_SIP(req))
+		fake_cseq = fake_http_cseq(req, &pmsg);
 	if (srev) {
 		memset(&evp, 0, sizeof(evp));
 		evp.obuf = *buf;
@@ -345,6 +391,8 @@ static void local_response_sent(struct sip_msg *req, str *buf, int code, struct 
 		p_onsend = NULL;
 	}
 	free_sip_msg(&pmsg);
+	if (fake_cseq)
+		pkg_free(fake_cseq);
 }
 
 int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int code,

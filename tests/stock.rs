@@ -102,6 +102,16 @@ fn sanity_options_reply_auth_challenge_and_xhttp_equal_native() {
     assert!(a.starts_with("HTTP/1.1 200 OK\r\n"), "{a}");
     assert!(a.contains("\r\nSia: SIP/2.0/TCP 127.0.0.1:"), "{a}");
     assert!(a.ends_with("\r\n\r\nhello from xhttp /hello\n"), "{a}");
+    // sl:local-response ran for the HTTP reply as native runs it, with the faked CSeq.
+    let lres = |k: &Kamailio| -> String {
+        assert!(k.wait_log("LRES HTTP/"), "{}", k.log_text());
+        let log = k.log_text();
+        let line = log.lines().find(|l| l.contains("LRES HTTP/")).unwrap();
+        line[line.find("LRES").unwrap()..].to_string()
+    };
+    let (a, b) = (lres(&ours), lres(&native));
+    assert_eq!(a, b);
+    assert!(a.ends_with("cseq=0"), "{a}");
 }
 
 #[test]
