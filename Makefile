@@ -5,6 +5,7 @@
 #   make bench   callgrind + sipp comparison with the native module
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 300) each
 #   make fuzz-wire  WIRE_N (default 20000) mutated requests to ours and native, compared
+#   make mutants mutation testing of src/sip and src/reply
 #   make soak    the load and memory test with 100000 calls, on the release module
 SHELL := /bin/bash
 .DEFAULT_GOAL := module
@@ -16,7 +17,7 @@ MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
 MODULE_DIR   := target/module
 CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC))'
 
-.PHONY: deps module module-debug run test test-rust test-c test-host test-wire fuzz fuzz-smoke fuzz-wire soak header check fmt clippy bench clean
+.PHONY: deps module module-debug run test test-rust test-c test-host test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
 
 deps:
 	scripts/deps.sh
@@ -89,6 +90,12 @@ fuzz-wire: module
 test-wire: module
 	rm -rf target/wire/diffs
 	tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
+
+# Mutation testing of the pure reader and builder (.cargo/mutants.toml): every mutant must be
+# caught by the unit tests (or excluded there, with its reason).
+mutants:
+	cargo mutants --version >/dev/null 2>&1 || cargo install cargo-mutants --locked
+	cargo mutants --jobs 2 --timeout 10
 
 FUZZ_SECONDS ?= 300
 fuzz: deps

@@ -76,6 +76,15 @@ mod tests {
     }
 
     #[test]
+    fn errors_say_what_is_wrong() {
+        assert!(ForwardError::BadCode.to_string().contains("three digits"));
+        assert!(ForwardError::ClassChange.to_string().contains("class"));
+        assert!(ForwardError::BadReason
+            .to_string()
+            .contains("control character"));
+    }
+
+    #[test]
     fn reasons() {
         assert_eq!(check_reason_text(b""), Ok(None));
         assert_eq!(check_reason_text(b"Not Here"), Ok(Some(&b"Not Here"[..])));

@@ -67,8 +67,9 @@ pub fn error_reply(ser_error: i32) -> ErrorReply {
         text: [0; MAX_REASON_LEN],
         len: 0,
     };
-    // Like snprintf into MAX_REASON_LEN bytes: at most MAX_REASON_LEN - 1 characters.
-    let mut cur = std::io::Cursor::new(&mut r.text[..MAX_REASON_LEN - 1]);
+    // Native prints into MAX_REASON_LEN bytes; the longest text with the longest number is 67,
+    // so nothing is ever cut.
+    let mut cur = std::io::Cursor::new(&mut r.text[..]);
     let _ = write!(cur, "{} ({}/SL)", text, ser_error.wrapping_neg());
     r.len = cur.position() as usize;
     r
@@ -98,6 +99,43 @@ mod tests {
         assert_eq!((r.code, r.reason()), (500, &b"No error (0/SL)"[..]));
         let r = error_reply(E_OUT_OF_MEM);
         assert_eq!((r.code, r.reason()), (500, &b"No error (2/SL)"[..]));
+    }
+
+    #[test]
+    fn every_error_with_a_text_maps_as_err2reason_phrase() {
+        // The numbers of Kamailio 5.6's core/error.h, written out (not the constants above),
+        // with the code and text its err2reason_phrase gives them.
+        let table: [(i32, u16, &str); 16] = [
+            (
+                -477,
+                477,
+                "Unfortunately error on sending to next hop occurred",
+            ),
+            (-478, 478, "Unresolvable destination"),
+            (-400, 400, "Bad Request"),
+            (
+                -479,
+                479,
+                "Regretfully, we were not able to process the URI",
+            ),
+            (-9, 400, "Transaction tuple incomplete"),
+            (-13, 400, "Bad To"),
+            (-11, 500, "Error in external logic"),
+            (-12, 500, "Forking capacity exceeded"),
+            (-15, 400, "Invalid character in q parameter"),
+            (-16, 400, "Empty q parameter"),
+            (-17, 400, "Q parameter too big"),
+            (-18, 400, "Decimal part missing in q"),
+            (-487, 487, "Transaction canceled"),
+            (-2, 500, "No error"),
+            (0, 500, "No error"),
+            (-500, 500, "I'm terribly sorry, server error occurred"),
+        ];
+        for (err, code, text) in table {
+            let r = error_reply(err);
+            let want = format!("{text} ({}/SL)", -i64::from(err));
+            assert_eq!((r.code, r.reason()), (code, want.as_bytes()), "{err}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::sip::{ParseError, Request};
+use crate::sip::{HeaderKind, Line, ParseError, Request};
 
 fn build(msg: &str, p: &ReplyParams, lumps: &[Lump]) -> Result<String, SlError> {
     let req = Request::parse(msg.as_bytes()).unwrap();
@@ -240,6 +240,9 @@ fn sip_messages_are_told_by_their_first_line_as_kamailio_does() {
         (b"SIP/2.1 200 OK\r\n", false),
         (b"HTTP/1.1 200 Not SIP/2.0\r\n", true),
         (b"   \r\n", false),
+        (b"\r\nSIP/2.0 ", false),
+        (b"\r\n\r\nSIP/2.0 20", true),
+        (b"\r\n\r\nSIP/2.0 2", false),
         (b"", false),
     ] {
         assert_eq!(
@@ -280,4 +283,109 @@ fn the_reply_bound_holds_for_every_shape() {
         let n = build(&msg, &p, &lumps).unwrap().len();
         assert!(n <= reply_bound(msg.len(), &p, lumps), "{n} for {msg:?}");
     }
+}
+
+#[test]
+fn errors_say_what_is_wrong() {
+    assert_eq!(
+        SlError::BadCode(800).to_string(),
+        "reply code 800 is outside 100..699"
+    );
+    assert!(SlError::BadReason.to_string().contains("control character"));
+    assert_eq!(
+        SlError::Parse(ParseError::Duplicate).to_string(),
+        ParseError::Duplicate.as_str()
+    );
+    assert!(ParseError::Truncated.as_str().contains("empty line"));
+    assert!(SlError::TooBig.to_string().contains("does not fit"));
+    assert!(SlError::Ack.to_string().contains("ACK"));
+}
+
+#[test]
+fn the_reply_bound_is_twice_the_request_and_what_the_reply_adds() {
+    let mut p = params(180, "Ringing");
+    p.to_tag = Some(b"tag");
+    p.received = Some(b"192.0.2.1");
+    p.server_header = Some(b"Server: s");
+    p.warning = Some(b"Warning: w");
+    let lumps = [Lump::Header(b"X: 1\r\n"), Lump::Body(b"body")];
+    // 2 x 100, reason 7, lumps 6 + 4, tag 3, received 9, Server 9, Warning 10, and 128.
+    assert_eq!(
+        reply_bound(100, &p, lumps),
+        200 + 7 + 10 + 3 + 9 + 9 + 10 + 128
+    );
+}
+
+#[test]
+fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refuses_it() {
+    let req = Request::parse(INVITE.as_bytes()).unwrap();
+    let lines: Vec<_> = req.headers().map(|h| h.unwrap().line().unwrap()).collect();
+    let of = |k: HeaderKind| *lines.iter().find(|l| l.kind == k).unwrap();
+    let from_bytes = Request::parse(INVITE.as_bytes()).unwrap();
+    let mut out = [0u8; 4096];
+    for k in [
+        HeaderKind::From,
+        HeaderKind::To,
+        HeaderKind::CallId,
+        HeaderKind::CSeq,
+        HeaderKind::ContentLength,
+    ] {
+        assert_eq!(
+            build_reply(
+                &from_bytes,
+                &[of(k), of(k)],
+                &params(404, "x"),
+                [],
+                &mut out
+            ),
+            Err(SlError::Parse(ParseError::Duplicate)),
+            "{k:?}"
+        );
+    }
+    let mf = Line {
+        kind: HeaderKind::MaxForwards,
+        ..of(HeaderKind::CSeq)
+    };
+    assert_eq!(
+        build_reply(&from_bytes, &[mf, mf], &params(404, "x"), [], &mut out),
+        Err(SlError::Parse(ParseError::Duplicate))
+    );
+    // An HTTP request may repeat Content-Length and Max-Forwards (the core lets it).
+    let http = "GET /x HTTP/1.1\r\nVia: SIP/2.0/TCP 127.0.0.1:5060\r\nContent-Length: 0\r\n\r\n";
+    let hreq = Request::parse(http.as_bytes()).unwrap();
+    let cl = hreq
+        .headers()
+        .map(|h| h.unwrap())
+        .find(|h| h.kind == HeaderKind::ContentLength)
+        .unwrap()
+        .line()
+        .unwrap();
+    let hmf = Line {
+        kind: HeaderKind::MaxForwards,
+        ..cl
+    };
+    for l in [cl, hmf] {
+        assert!(build_reply(&hreq, &[l, l], &params(200, "OK"), [], &mut out).is_ok());
+    }
+}
+
+#[test]
+fn a_whole_180_reply_is_exactly_what_native_writes() {
+    // Record-Route kept, Max-Forwards between it and From skipped: the copies around a skipped
+    // line must not run together.
+    let mut p = params(180, "Ringing");
+    p.to_tag = Some(b"t1");
+    let r = build(INVITE, &p, &[]).unwrap();
+    assert_eq!(
+        r,
+        "SIP/2.0 180 Ringing\r\n\
+         Via: SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK1\r\n\
+         Via: SIP/2.0/TCP proxy.example;branch=z9hG4bK0\r\n\
+         Record-Route: <sip:proxy.example;lr>\r\n\
+         From: <sip:a@x>;tag=aa\r\n\
+         To: <sip:b@x>;tag=t1\r\n\
+         Call-ID: c1\r\n\
+         CSeq: 1 INVITE\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
 }

@@ -9,17 +9,13 @@ use super::{is_lws, memchr};
 pub fn tag_param(buf: &[u8], value: Range<usize>) -> Option<Range<usize>> {
     let v = &buf[value.clone()];
     let params = params_start(v)?;
-    let mut pos = params;
-    while pos < v.len() {
-        let semi = memchr(b';', &v[pos..]).map_or(v.len(), |p| p + pos);
-        let param = pos..semi;
-        pos = semi + 1;
-        let (name, val) = match memchr(b'=', &v[param.clone()]) {
-            Some(eq) => (
-                param.start..param.start + eq,
-                param.start + eq + 1..param.end,
-            ),
-            None => (param.clone(), param.end..param.end),
+    let mut next = params;
+    for param in v[params..].split(|&b| b == b';') {
+        let (at, end) = (next, next + param.len());
+        next = end + 1;
+        let (name, val) = match memchr(b'=', param) {
+            Some(eq) => (at..at + eq, at + eq + 1..end),
+            None => (at..end, end..end),
         };
         if trim(v, name).is_some_and(|n| v[n].eq_ignore_ascii_case(b"tag")) {
             let t = trim(v, val.clone()).unwrap_or(val.end..val.end);
@@ -29,7 +25,8 @@ pub fn tag_param(buf: &[u8], value: Range<usize>) -> Option<Range<usize>> {
     None
 }
 
-/// Offset of the first parameter's `;` in a name-addr/addr-spec, or the end when there is none.
+/// Where a name-addr/addr-spec's parameters begin (its `>`, or its first `;`), or the end when
+/// there are none: the parameters are the `;`-separated pieces after the first one.
 fn params_start(v: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < v.len() {
@@ -44,7 +41,8 @@ fn params_start(v: &[u8]) -> Option<usize> {
                     }
                 }
             }
-            b'<' => return memchr(b'>', &v[i..]).map(|p| i + p + 1),
+            // From the `>` on: what precedes the first `;` after it is never a parameter.
+            b'<' => return memchr(b'>', &v[i..]).map(|p| i + p),
             b';' => return Some(i),
             _ => {}
         }
@@ -53,14 +51,11 @@ fn params_start(v: &[u8]) -> Option<usize> {
     Some(v.len())
 }
 
-fn trim(v: &[u8], mut r: Range<usize>) -> Option<Range<usize>> {
-    while r.start < r.end && is_lws(v[r.start]) {
-        r.start += 1;
-    }
-    while r.end > r.start && is_lws(v[r.end - 1]) {
-        r.end -= 1;
-    }
-    (!r.is_empty()).then_some(r)
+fn trim(v: &[u8], r: Range<usize>) -> Option<Range<usize>> {
+    let s = &v[r.clone()];
+    let lead = s.iter().take_while(|&&b| is_lws(b)).count();
+    let trail = s[lead..].iter().rev().take_while(|&&b| is_lws(b)).count();
+    (lead + trail < s.len()).then(|| r.start + lead..r.end - trail)
 }
 
 /// `a.b.c.d` for an IPv4 address (what Kamailio's `ip_addr2sbuf` prints), written into `buf`.

@@ -52,31 +52,32 @@ impl<'a> Headers<'a> {
                 None => return Err(ParseError::Truncated),
             }
         }
-        // `name *(SP / HT) ":"`, read in one pass.
+        // `name *(SP / HT) ":"`, read in one pass; the line's LF (neither a name byte nor a
+        // blank) stops both scans inside it.
         let mut colon = start;
-        while colon < eol && HNAME[usize::from(buf[colon])] {
+        while HNAME[usize::from(buf[colon])] {
             colon += 1;
         }
         let name = &buf[start..colon];
-        while colon < eol && matches!(buf[colon], b' ' | b'\t') {
+        while matches!(buf[colon], b' ' | b'\t') {
             colon += 1;
         }
-        if name.is_empty() || colon == eol || buf[colon] != b':' {
+        if name.is_empty() || buf[colon] != b':' {
             return Err(ParseError::BadHeader);
         }
-        let mut vs = colon + 1;
-        let mut ve = eol;
-        while vs < ve && is_lws(buf[vs]) {
-            vs += 1;
-        }
-        while ve > vs && is_lws(buf[ve - 1]) {
-            ve -= 1;
-        }
-        if vs == ve {
-            // An empty value sits right after the colon, not after the line end: a copy of
-            // `name: value` must never carry the line's terminator (found by fuzzing).
-            (vs, ve) = (colon + 1, colon + 1);
-        }
+        let after = &buf[colon + 1..eol];
+        let lead = after.iter().take_while(|&&b| is_lws(b)).count();
+        let trail = after[lead..]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_lws(b))
+            .count();
+        // An empty value sits right after the colon, not after the line end: a copy of
+        // `name: value` must never carry the line's terminator (found by fuzzing).
+        let (vs, ve) = match lead == after.len() {
+            true => (colon + 1, colon + 1),
+            false => (colon + 1 + lead, eol - trail),
+        };
         let kind = HeaderKind::of(name);
         match kind {
             HeaderKind::ContentLength if !content_length(&buf[colon + 1..eol]) => {
@@ -139,20 +140,17 @@ fn content_length(v: &[u8]) -> bool {
             (Some(b'\r'), Some(b'\n')) => p += 2,
             _ => return false,
         }
-        // A continuation line (blanks only), or the end of the header.
+        // A continuation line (blanks only: the loop's first step skips them), or the end.
         match v.get(p) {
-            None => return true,
-            Some(b' ' | b'\t') if p + 1 < v.len() => p += 1,
-            Some(b' ' | b'\t') => return false,
-            Some(_) => return true,
+            Some(b' ' | b'\t') => {}
+            _ => return true,
         }
     }
 }
 
 /// A Via value opens with the protocol name `SIP` (any case), blanks, and `/`.
 fn sent_protocol(v: &[u8]) -> bool {
-    v.len() > 3
-        && v[..3].eq_ignore_ascii_case(b"SIP")
+    v.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP"))
         && v[3..].iter().find(|&&b| !is_lws(b)) == Some(&b'/')
 }
 

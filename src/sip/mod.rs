@@ -119,14 +119,6 @@ pub struct Header {
 }
 
 impl Header {
-    /// Its ranges are in order and inside a message of `len` bytes.
-    pub fn within(&self, len: usize) -> bool {
-        self.raw.start <= self.value.start
-            && self.value.start <= self.value.end
-            && self.value.end <= self.raw.end
-            && self.raw.end <= len
-    }
-
     /// The line as a reply copies it; `None` past 4 GiB.
     pub fn line(&self) -> Option<Line> {
         Some(Line {

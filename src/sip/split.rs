@@ -83,5 +83,7 @@ impl<'a> Request<'a> {
 }
 
 pub(super) fn is_http(version: &[u8]) -> bool {
-    version.len() > 4 && version[..5].eq_ignore_ascii_case(b"HTTP/")
+    version
+        .get(..5)
+        .is_some_and(|v| v.eq_ignore_ascii_case(b"HTTP/"))
 }

@@ -37,6 +37,32 @@ fn compact_forms_and_case() {
     assert_eq!(r.to_tag(), Some(&b"t9"[..]));
     assert_eq!(r.call_id(), Some(&b"cid"[..]));
     assert_eq!(HeaderKind::of(b"RECORD-route"), HeaderKind::RecordRoute);
+    for (name, kind) in [
+        (&b"F"[..], HeaderKind::From),
+        (b"v", HeaderKind::Via),
+        (b"T", HeaderKind::To),
+        (b"I", HeaderKind::CallId),
+        (b"FROM", HeaderKind::From),
+        (b"fram", HeaderKind::Other),
+        (b"cseq", HeaderKind::CSeq),
+        (b"cseg", HeaderKind::Other),
+        (b"To", HeaderKind::To),
+        (b"Tx", HeaderKind::Other),
+        (b"Call-ID", HeaderKind::CallId),
+        (b"from", HeaderKind::From),
+        (b"record-route", HeaderKind::RecordRoute),
+        (b"Record-Route", HeaderKind::RecordRoute),
+        (b"max-forwards", HeaderKind::MaxForwards),
+        (b"MAX-FORWARDS", HeaderKind::MaxForwards),
+        (b"content-length", HeaderKind::ContentLength),
+    ] {
+        assert_eq!(
+            HeaderKind::of(name),
+            kind,
+            "{:?}",
+            String::from_utf8_lossy(name)
+        );
+    }
     assert_eq!(HeaderKind::of(b"m"), HeaderKind::Other);
 }
 
@@ -68,6 +94,25 @@ fn ipv6_hosts() {
         b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1;branch=z\r\n\r\n"
     )
     .is_err());
+    // Inside the brackets: hex digits, colons and dots, at least three of them, then `]`.
+    for (host, ok) in [
+        ("[::1]", true),
+        ("[::ffff:192.0.2.1]", true),
+        ("[::]", true),
+        ("[:]", false),
+        ("[::1", false),
+        ("[::1 ]", false),
+        ("[::1%eth0]", false),
+        ("[2001:db8::zz]", false),
+        ("[]", false),
+    ] {
+        let m = format!("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP {host};branch=z9hG4bK6\r\n\r\n");
+        let r = Request::parse(m.as_bytes());
+        assert_eq!(r.is_ok(), ok, "{host}");
+        if let Ok(r) = r {
+            assert_eq!(r.slice(&r.via1.host), host.as_bytes());
+        }
+    }
 }
 
 #[test]
@@ -92,6 +137,12 @@ fn to_tag_forms() {
     assert_eq!(t("<sip:b@x>;tag="), None, "an empty tag counts as none");
     assert_eq!(t("\"unterminated <sip:b@x>;tag=1"), None);
     assert_eq!(t("<sip:b@x;tag=1"), None, "unterminated <");
+    assert_eq!(
+        t("\"a \\\" ;tag=no\" <sip:b@x>;tag=yes"),
+        Some("yes".into()),
+        "an escaped quote inside the display name"
+    );
+    assert_eq!(t("<sip:b@x>;tag=\t \r\n "), None, "blanks only");
 }
 
 #[test]
@@ -235,6 +286,8 @@ fn single_instance_lines_and_content_length_follow_kamailio() {
         ("Content-Length: 0 0\r\n", Err(BadHeader)),
         ("Content-Length:\r\n 7\r\n", Err(BadHeader)),
         ("Content-Length: 7\r\n x\r\n", Err(BadHeader)),
+        ("Content-Length:     7\r\n x\r\n", Err(BadHeader)),
+        ("Content-Length: 7\r\n \r\n\t\r\n", Ok(())),
         ("Content-Length: \r\n", Err(BadHeader)),
         ("Content-Length: 0\r\nl: 0\r\n", Err(Duplicate)),
         ("Max-Forwards: 70\r\nMax-Forwards: 69\r\n", Err(Duplicate)),
@@ -283,7 +336,7 @@ fn a_split_head_may_end_with_the_buffer() {
 #[test]
 fn header_names_and_the_end_of_the_head_follow_kamailio() {
     // Names: letters, digits and -._+~ only (other RFC token characters are refused).
-    for name in ["X-Ok_1.2+3~", "l", "X-Via"] {
+    for name in ["X-Ok_1.2+3~", "l", "X-Via", "X-Blank \t"] {
         let m = BASIC.replace("Content-Length: 0", &format!("{name}: 1"));
         assert!(Request::parse(m.as_bytes()).is_ok(), "{name}");
     }
@@ -329,5 +382,137 @@ fn methods_compare_in_any_case_as_kamailio_does() {
         ("BYE sip:x SIP/2.0\r\n", false),
     ] {
         assert_eq!(looks_like_ack(m.as_bytes()), ack, "{m:?}");
+    }
+}
+
+#[test]
+fn the_request_line_and_single_instance_lines_are_checked() {
+    use ParseError::*;
+    for (m, want) in [
+        ("SIP/2.0 \r\nVia: SIP/2.0/UDP h\r\n\r\n", BadRequestLine),
+        ("SIP/2.0 2\r\nVia: SIP/2.0/UDP h\r\n\r\n", IsReply),
+        (
+            "INV@ITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n",
+            BadRequestLine,
+        ),
+        (
+            " sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n",
+            BadRequestLine,
+        ),
+    ] {
+        assert_eq!(Request::parse(m.as_bytes()).err(), Some(want), "{m:?}");
+    }
+    let dup_from = BASIC.replace("To: Bob", "From: Eve <sip:e@x>;tag=e\r\nTo: Bob");
+    assert_eq!(Request::parse(dup_from.as_bytes()).err(), Some(Duplicate));
+}
+
+#[test]
+fn a_head_read_from_its_bytes_needs_its_empty_line() {
+    // A line that ends the buffer, in strict mode: the head is cut, not a last line.
+    let mut h = Headers::new(b"X: 1\r\n", 0, false);
+    assert_eq!(h.next(), Some(Err(ParseError::Truncated)));
+    assert_eq!(h.next(), None);
+    let mut h = Headers::new(b"X: 1\r\n", 0, true);
+    assert!(matches!(h.next(), Some(Ok(_))));
+    assert_eq!(h.next(), None);
+}
+
+#[test]
+fn values_are_trimmed_of_blanks_and_folds() {
+    let m = BASIC.replace("Content-Length: 0", "X-V:  \t a b \r\n c \t");
+    let r = req(&m);
+    let h = r.headers().last().unwrap().unwrap();
+    assert_eq!(r.slice(&h.value), b"a b \r\n c");
+    let m = BASIC.replace("Content-Length: 0", "X-E: \t ");
+    let r = req(&m);
+    let h = r.headers().last().unwrap().unwrap();
+    assert!(h.value.is_empty());
+    assert_eq!(&m.as_bytes()[h.value.start - 1..h.value.start], b":");
+}
+
+#[test]
+fn lf_only_content_length_and_via_blanks() {
+    let lf = BASIC.replace("\r\n", "\n");
+    assert!(Request::parse(lf.as_bytes()).is_ok());
+    let bad = lf.replace("Content-Length: 0\n", "Content-Length: 0 x\n");
+    assert_eq!(
+        Request::parse(bad.as_bytes()).err(),
+        Some(ParseError::BadHeader)
+    );
+    // The sent-by host follows the transport after blanks, never glued to it.
+    let glued = BASIC.replace("SIP/2.0/UDP 192.0.2.1", "SIP/2.0/UDP192.0.2.1");
+    assert_eq!(
+        Request::parse(glued.as_bytes()).err(),
+        Some(ParseError::BadVia)
+    );
+    for (v, ok) in [
+        ("SIP/", true),
+        ("sip /", true),
+        ("SIP", false),
+        ("SI/", false),
+    ] {
+        let m = BASIC.replace("Content-Length: 0", &format!("Via: {v}2.0/UDP h"));
+        assert_eq!(Request::parse(m.as_bytes()).is_ok(), ok, "{v}");
+    }
+}
+
+#[test]
+fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
+    // The host split up to the first To (but not Call-ID); a second To and Call-ID follow.
+    let m = BASIC.replace(
+        "Call-ID: call-1@192.0.2.1\r\n",
+        "To: <sip:x>;tag=second\r\nCall-ID: call-1@192.0.2.1\r\nCall-ID: other\r\n",
+    );
+    let full = Request::parse(BASIC.as_bytes()).unwrap();
+    let (mut s, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3).unwrap();
+    assert!(s.call_id.is_none() && s.to.is_some());
+    let r = Request::from_split(m.as_bytes(), s.clone()).unwrap();
+    assert_eq!(r.to_tag(), full.to_tag());
+    assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
+    // And the other way round: Call-ID split, To not yet.
+    let mut s2 = s.clone();
+    s2.call_id = Some(0..1);
+    s2.to = None;
+    let r = Request::from_split(m.as_bytes(), s2).unwrap();
+    assert_eq!(
+        r.to_tag(),
+        Some(&b"second"[..]),
+        "the first To after the split"
+    );
+    assert_eq!(r.call_id(), Some(&m.as_bytes()[..1]));
+    // A range backwards or past the end is refused.
+    #[allow(clippy::reversed_empty_ranges)]
+    {
+        s.via1.host = 5..3;
+    }
+    assert_eq!(
+        Request::from_split(m.as_bytes(), s.clone()).err(),
+        Some(ParseError::BadHeader)
+    );
+    s.via1.host = 3..m.len() + 1;
+    assert_eq!(
+        Request::from_split(m.as_bytes(), s).err(),
+        Some(ParseError::BadHeader)
+    );
+}
+
+#[test]
+fn quoted_via_parameter_values_and_their_escapes() {
+    let via =
+        |params: &str| format!("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h:5060{params}\r\n\r\n");
+    let m = via(";x=\"a;b\\\"c, d\";branch=z9hG4bK1;rport");
+    let r = Request::parse(m.as_bytes()).unwrap();
+    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bK1");
+    assert_eq!(r.slice(r.via1.rport.as_ref().unwrap()), b"rport");
+    let m = via(";branch=\"q\\\\\";rport");
+    let r = Request::parse(m.as_bytes()).unwrap();
+    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"\"q\\\\\"");
+    for bad in [";x=\"open", ";x=\"esc\\\"", ";x=\"a\"b"] {
+        let m = via(bad);
+        assert_eq!(
+            Request::parse(m.as_bytes()).err(),
+            Some(ParseError::BadVia),
+            "{bad}"
+        );
     }
 }
