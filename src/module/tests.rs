@@ -568,8 +568,8 @@ fn an_empty_given_to_tag_adds_none() {
 #[test]
 fn over_a_stream_a_reply_may_outgrow_the_buffer_as_native_sizes_it() {
     let m = module();
-    let lump = format!("X-Big: {}\r\n", "b".repeat(5000));
-    let lump: &'static str = Box::leak(lump.into_boxed_str());
+    static BIG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let lump: &'static str = BIG.get_or_init(|| format!("X-Big: {}\r\n", "b".repeat(5000)));
     for stream in [false, true] {
         let mut h = FakeHost::new(INVITE);
         h.stream = stream;

@@ -17,8 +17,8 @@ pub fn tag_param(buf: &[u8], value: Range<usize>) -> Option<Range<usize>> {
             Some(eq) => (at..at + eq, at + eq + 1..end),
             None => (at..end, end..end),
         };
-        if trim(v, name).is_some_and(|n| v[n].eq_ignore_ascii_case(b"tag")) {
-            let t = trim(v, val.clone()).unwrap_or(val.end..val.end);
+        if v[trim(v, name)].eq_ignore_ascii_case(b"tag") {
+            let t = trim(v, val);
             return Some(value.start + t.start..value.start + t.end);
         }
     }
@@ -51,11 +51,12 @@ fn params_start(v: &[u8]) -> Option<usize> {
     Some(v.len())
 }
 
-fn trim(v: &[u8], r: Range<usize>) -> Option<Range<usize>> {
+/// `r` without its leading and trailing white space (empty when that is all there is).
+fn trim(v: &[u8], r: Range<usize>) -> Range<usize> {
     let s = &v[r.clone()];
     let lead = s.iter().take_while(|&&b| is_lws(b)).count();
     let trail = s[lead..].iter().rev().take_while(|&&b| is_lws(b)).count();
-    (lead + trail < s.len()).then(|| r.start + lead..r.end - trail)
+    r.start + lead..r.end - trail
 }
 
 /// `a.b.c.d` for an IPv4 address (what Kamailio's `ip_addr2sbuf` prints), written into `buf`.

@@ -143,6 +143,11 @@ fn to_tag_forms() {
         "an escaped quote inside the display name"
     );
     assert_eq!(t("<sip:b@x>;tag=\t \r\n "), None, "blanks only");
+    assert_eq!(
+        t("\"\\\"\" <sip:b@x>;tag=x"),
+        Some("x".into()),
+        "an escaped quote right before the closing one"
+    );
 }
 
 #[test]
@@ -480,6 +485,16 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
         "the first To after the split"
     );
     assert_eq!(r.call_id(), Some(&m.as_bytes()[..1]));
+    // A Call-ID the host already read wins over one the rest shows before its To.
+    let early = BASIC.replace(
+        "To: Bob <sip:b@example.com>\r\nCall-ID: call-1@192.0.2.1\r\n",
+        "Call-ID: other\r\nTo: Bob <sip:b@example.com>\r\n",
+    );
+    let (mut s3, _) = crate::fuzzing::split_at(early.as_bytes(), 2).unwrap();
+    s3.call_id = Some(0..1);
+    let r = Request::from_split(early.as_bytes(), s3).unwrap();
+    assert_eq!(r.call_id(), Some(&early.as_bytes()[..1]));
+    assert!(r.has_to);
     // A range backwards or past the end is refused.
     #[allow(clippy::reversed_empty_ranges)]
     {

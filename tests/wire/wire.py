@@ -10,7 +10,9 @@ signature masked (its suffix must match).
 After each request the same socket (UDP) or connection (TCP) sends a probe; its reply closes
 what that request got, so "no reply" needs no timeout. Each differing request is written to
 DIR/NNNNN-KIND.sip (the bytes as sent) with DIR/NNNNN-KIND.txt (both replies) for replay.
-Kinds: same (both answered alike), silent (neither answered), ours-only, native-only, differ.
+Kinds: same (both answered alike), silent (neither answered), ours-only, native-only, differ;
+and injection: native sent a reason with a control character taken from the request, which
+ours refuses (the README's one deliberate difference), counted apart and not as a failure.
 """
 import argparse
 import os
@@ -45,6 +47,7 @@ def seeds():
         req("INVITE", "Record-Route: <sip:p1.example;lr>, <sip:p2.example;lr>\r\nX-Code: 180\r\n"),
         req("INVITE", "X-Action: lump\r\n"),
         req("INVITE", "X-Action: error\r\n"),
+        req("INVITE", "X-Reason: Forbidden here\r\n"),
         req("INVITE", vias=via + "Via: SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKx, SIP/2.0/UDP [2001:db8::1]\r\n"),
         req("OPTIONS", vias="Via: SIP/2.0/UDP [::1]:5070;branch=z9hG4bK{n}\r\n"),
         ("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK{n};rport\r\n"
@@ -179,9 +182,34 @@ def masked(replies):
     return [RPORT.sub(b";rport=<port>", SIG.sub(b"tag=<signature>.", r)) for r in replies]
 
 
-def kind(a, b):
+def reason_header(msg):
+    """The value $hdr(X-Reason) gives for the first X-Reason line (folds kept), or None."""
+    lines = msg.split(b"\n")
+    for i, line in enumerate(lines):
+        m = re.match(rb"(?i)x-reason[ \t]*:(.*)$", line, re.S)
+        if not m:
+            continue
+        value = m.group(1)
+        for cont in lines[i + 1:]:
+            if not cont[:1] in (b" ", b"\t"):
+                break
+            value += b"\n" + cont
+        return value.strip(b" \t\r\n")
+    return None
+
+
+def injection(msg, ours, native):
+    """Ours refused a reason with a control character that native sent: the injection rule."""
+    value = reason_header(msg)
+    return (not ours and native and native[0].startswith(b"SIP/2.0 403 ") and value is not None
+            and any(b < 0x20 and b != 0x09 or b == 0x7F for b in value))
+
+
+def kind(a, b, msg):
     if a == b:
         return "same" if a else "silent"
+    if injection(msg, a, b):
+        return "injection"
     if not b:
         return "ours-only"
     if not a:
@@ -243,9 +271,9 @@ def main():
                 else:
                     ra = masked(tcp_exchange(ours.port, msg, tag))
                     rb = masked(tcp_exchange(native.port, msg, tag))
-                k = kind(ra, rb)
+                k = kind(ra, rb, msg)
                 counts[f"{t} {k}"] = counts.get(f"{t} {k}", 0) + 1
-                if k in ("same", "silent"):
+                if k in ("same", "silent", "injection"):
                     continue
                 stem = os.path.join(a.out, f"{i:05d}-{t}-{k}")
                 open(stem + ".sip", "wb").write(msg)
@@ -259,7 +287,7 @@ def main():
         for k in started:
             k.stop()
     total = sum(counts.values())
-    diffs = sum(v for k, v in counts.items() if not k.endswith((" same", " silent")))
+    diffs = sum(v for k, v in counts.items() if not k.endswith((" same", " silent", " injection")))
     print(f"wire: {a.n if a.replay is None else len(a.replay)} requests (seed {a.seed}), {total} exchanges: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if diffs:
