@@ -85,42 +85,43 @@ mod host {
         }
         cc.compile("sl_shim");
 
-        let mut bg = bindgen::Builder::default()
-            .header(crate_dir.join("c_shim/host_types.h").to_string_lossy())
-            .clang_arg(format!("-I{}", src.display()))
-            .clang_arg("-DMOD_NAME=\"sl\"")
-            // Only the table Rust fills in; what its fields point at stays opaque (src/ffi/exports.rs).
+        // The exports table Rust fills in; what its fields point at stays opaque
+        // (src/ffi/exports.rs).
+        let exports = bindgen_over(crate_dir, &src, &cdefs, "host_types.h")
             .allowlist_type("module_exports|init_function|child_init_function|destroy_function|response_function")
             .allowlist_var("DEFAULT_DLFLAGS")
             .allowlist_recursively(false)
-            .layout_tests(true)
-            .derive_debug(false)
             .derive_copy(false);
-        for d in &cdefs {
-            bg = bg.clang_arg(d);
-        }
-        bg.generate()
-            .expect("bindgen can read the host's sr_module.h (is libclang installed? make deps)")
-            .write_to_file(out.join("host_bindings.rs"))
-            .expect("OUT_DIR is writable");
-
+        write_bindings(exports, &out.join("host_bindings.rs"));
         // The parsed message Rust reads (src/ffi/msg.rs): the request line, the header list,
         // the first Via and the To. Whatever they point at beyond that stays opaque.
-        let mut bg = bindgen::Builder::default()
-            .header(crate_dir.join("c_shim/msg_types.h").to_string_lossy())
-            .clang_arg(format!("-I{}", src.display()))
-            .clang_arg("-DMOD_NAME=\"sl\"")
+        let msg = bindgen_over(crate_dir, &src, &cdefs, "msg_types.h")
             .allowlist_type("sip_msg|hdr_field|via_body|via_param|to_body|sip_protos")
             .allowlist_var("SIP_REQUEST")
+            .derive_default(false);
+        write_bindings(msg, &out.join("msg_bindings.rs"));
+    }
+
+    /// bindgen over one header of `c_shim/`, with the host's include path and defines.
+    fn bindgen_over(
+        crate_dir: &Path,
+        src: &Path,
+        cdefs: &[String],
+        header: &str,
+    ) -> bindgen::Builder {
+        bindgen::Builder::default()
+            .header(crate_dir.join("c_shim").join(header).to_string_lossy())
+            .clang_arg(format!("-I{}", src.display()))
+            .clang_arg("-DMOD_NAME=\"sl\"")
+            .clang_args(cdefs)
             .layout_tests(true)
             .derive_debug(false)
-            .derive_default(false);
-        for d in &cdefs {
-            bg = bg.clang_arg(d);
-        }
-        bg.generate()
-            .expect("bindgen can read the host's msg_parser.h")
-            .write_to_file(out.join("msg_bindings.rs"))
+    }
+
+    fn write_bindings(b: bindgen::Builder, to: &Path) {
+        b.generate()
+            .expect("bindgen can read the host's headers (is libclang installed? make deps)")
+            .write_to_file(to)
             .expect("OUT_DIR is writable");
     }
 }

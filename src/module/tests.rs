@@ -505,14 +505,7 @@ fn methods_in_any_case_decide_as_in_upper_case() {
     );
     let ack = INVITE.replacen("INVITE sip", "aCk sip", 1);
     assert_eq!(
-        m.send_reply(
-            &mut FakeHost::new(&ack),
-            &shared,
-            &mut [0u8; 2048],
-            404,
-            b"x",
-            None
-        ),
+        reply_of(FakeHost::new(&ack), 404),
         Err(ReplyError::Sl(SlError::Ack))
     );
 }
