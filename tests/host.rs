@@ -126,6 +126,15 @@ fn replies_equal_the_native_module_for_every_shape() {
             failures.push(format!("--- {name}\nours:   {a:?}\nnative: {b:?}"));
         }
     }
+    // A refusal names the header and why, in one line at error level, as the core's does.
+    assert!(
+        ours.log_text().contains("ERROR: sl [")
+            && ours
+                .log_text()
+                .contains("sl_send_reply: duplicate Content-Length header; no reply sent"),
+        "{}",
+        ours.log_text()
+    );
     // The same over TCP: the reply must come back on the request's connection.
     for m in ["INVITE", "OPTIONS"] {
         let msg = format!(

@@ -397,7 +397,9 @@ fn a_split_request_gets_the_reply_a_parsed_one_gets() {
     assert!(reply_of(FakeHost::new(SHAPES[1]), 200).is_ok());
     assert_eq!(
         reply_of(FakeHost::new(SHAPES[3]), 200),
-        Err(ReplyError::Sl(SlError::Parse(ParseError::Duplicate)))
+        Err(ReplyError::Sl(SlError::Parse(ParseError::Duplicate(
+            HeaderKind::To
+        ))))
     );
     assert_eq!(
         reply_of(FakeHost::new(SHAPES[4]), 200),
@@ -480,7 +482,7 @@ fn a_host_split_outside_the_message_is_refused() {
     let from = lines[1].line().unwrap();
     assert_eq!(
         build_reply(&req, &[good, from, from], &p, [], &mut out),
-        Err(SlError::Parse(ParseError::Duplicate))
+        Err(SlError::Parse(ParseError::Duplicate(from.kind)))
     );
 }
 

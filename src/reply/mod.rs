@@ -200,7 +200,7 @@ impl Copier<'_, '_> {
         };
         if self.seen & bit != 0 {
             // A second one: Kamailio's strict parser refuses the request.
-            return Err(SlError::Parse(ParseError::Duplicate));
+            return Err(SlError::Parse(ParseError::Duplicate(h.kind)));
         }
         self.seen |= bit;
         match h.kind {

@@ -293,8 +293,8 @@ fn errors_say_what_is_wrong() {
     );
     assert!(SlError::BadReason.to_string().contains("control character"));
     assert_eq!(
-        SlError::Parse(ParseError::Duplicate).to_string(),
-        ParseError::Duplicate.as_str()
+        SlError::Parse(ParseError::Duplicate(HeaderKind::To)).to_string(),
+        "duplicate To header"
     );
     assert!(ParseError::Truncated.as_str().contains("empty line"));
     assert!(SlError::TooBig.to_string().contains("does not fit"));
@@ -338,7 +338,7 @@ fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refus
                 [],
                 &mut out
             ),
-            Err(SlError::Parse(ParseError::Duplicate)),
+            Err(SlError::Parse(ParseError::Duplicate(k))),
             "{k:?}"
         );
     }
@@ -348,7 +348,9 @@ fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refus
     };
     assert_eq!(
         build_reply(&from_bytes, &[mf, mf], &params(404, "x"), [], &mut out),
-        Err(SlError::Parse(ParseError::Duplicate))
+        Err(SlError::Parse(ParseError::Duplicate(
+            HeaderKind::MaxForwards
+        )))
     );
     // An HTTP request may repeat Content-Length and Max-Forwards (the core lets it).
     let http = "GET /x HTTP/1.1\r\nVia: SIP/2.0/TCP 127.0.0.1:5060\r\nContent-Length: 0\r\n\r\n";

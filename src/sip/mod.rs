@@ -38,9 +38,9 @@ pub enum ParseError {
     NoVia,
     /// A Via value cannot be read (the first: no `SIP/2.0/TRANSPORT host`; any: no `SIP /`).
     BadVia,
-    /// A second From, To, Call-ID, CSeq, Content-Length or Max-Forwards (Kamailio's default
-    /// strict parser refuses these).
-    Duplicate,
+    /// A second From, To, Call-ID, CSeq, Content-Length or Max-Forwards, named (Kamailio's
+    /// default strict parser refuses these).
+    Duplicate(HeaderKind),
     /// The message is a reply (`SIP/2.0 code reason`); replies are never answered.
     IsReply,
 }
@@ -54,9 +54,15 @@ impl ParseError {
             ParseError::BadHeader => "malformed header line",
             ParseError::NoVia => "request has no Via header",
             ParseError::BadVia => "malformed Via header",
-            ParseError::Duplicate => {
-                "duplicate From, To, Call-ID, CSeq, Content-Length or Max-Forwards header"
-            }
+            ParseError::Duplicate(kind) => match kind {
+                HeaderKind::From => "duplicate From header",
+                HeaderKind::To => "duplicate To header",
+                HeaderKind::CallId => "duplicate Call-ID header",
+                HeaderKind::CSeq => "duplicate CSeq header",
+                HeaderKind::ContentLength => "duplicate Content-Length header",
+                HeaderKind::MaxForwards => "duplicate Max-Forwards header",
+                HeaderKind::Via | HeaderKind::RecordRoute | HeaderKind::Other => "duplicate header",
+            },
             ParseError::IsReply => "message is a reply, not a request",
         }
     }
@@ -205,7 +211,8 @@ impl<'a> Request<'a> {
         let (mut from, mut cseq, mut clen, mut maxf) = (false, false, false, false);
         for h in Headers::new(buf, head_start, false) {
             let h = h?;
-            let seen = match h.kind {
+            let kind = h.kind;
+            let seen = match kind {
                 HeaderKind::Via if via1.is_none() => {
                     let v = parse_first_via(buf, h.value.clone()).ok_or(ParseError::BadVia)?;
                     via1 = Some((h, v));
@@ -221,7 +228,7 @@ impl<'a> Request<'a> {
                 _ => false,
             };
             if seen {
-                return Err(ParseError::Duplicate);
+                return Err(ParseError::Duplicate(kind));
             }
             if stop_early && via1.is_some() && to.is_some() && call_id.is_some() {
                 break;
