@@ -93,9 +93,11 @@ test-wire: module
 
 # Mutation testing of the pure reader and builder (.cargo/mutants.toml): every mutant must be
 # caught by the unit tests (or excluded there, with its reason).
+# Its exit code 3 says some mutants hung until the timeout: those are caught too (a loop that no
+# longer ends fails its test); 2 (a mutant missed) and anything else fail.
 mutants:
 	cargo mutants --version >/dev/null 2>&1 || cargo install cargo-mutants --locked
-	cargo mutants --jobs 2 --timeout 10
+	cargo mutants --jobs 2 --timeout 10; rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
 
 FUZZ_SECONDS ?= 300
 fuzz: deps

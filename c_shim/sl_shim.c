@@ -175,16 +175,19 @@ const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 	return l;
 }
 
-/* The core's Warning header for a reply to msg, as its (static) warning_builder prints it, into
- * buf: 0 when sip_warning is off or the line does not fit (the core then skips it too). */
-size_t sl_shim_warning(struct sip_msg *msg, char *buf, size_t cap)
+/* The core's Warning header for a reply to msg, as its (static) warning_builder prints it, in a
+ * static buffer like the core's, valid until the next call; NULL when sip_warning is off or the
+ * line does not fit (the core then skips it too). */
+const char *sl_shim_warning(struct sip_msg *msg, size_t *len)
 {
+	static char buf[MAX_WARNING_LEN + 1];
+	size_t cap = sizeof(buf);
 	str *out_uri;
 	char *ip;
 	int n;
 
 	if (!sip_warning || !msg->rcv.bind_address)
-		return 0;
+		return NULL;
 	out_uri = msg->new_uri.s ? &msg->new_uri : &msg->first_line.u.request.uri;
 	ip = ip_addr2a(&msg->rcv.src_ip);
 	n = snprintf(buf, cap,
@@ -194,7 +197,10 @@ size_t sl_shim_warning(struct sip_msg *msg, char *buf, size_t cap)
 			msg->first_line.u.request.uri.len, msg->first_line.u.request.uri.s,
 			out_uri->len, out_uri->s,
 			(msg->parsed_flag & HDR_EOH_F) == HDR_EOH_F ? '=' : '>', via_cnt);
-	return (n > 0 && (size_t)n < cap && n <= MAX_WARNING_LEN) ? (size_t)n : 0;
+	if (n <= 0 || (size_t)n >= cap || n > MAX_WARNING_LEN)
+		return NULL;
+	*len = (size_t)n;
+	return buf;
 }
 
 const char *sl_shim_server_hdr(size_t *len)

@@ -42,9 +42,9 @@ size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
 /* Walks msg's reply lumps: start with cursor NULL; returns the next cursor, NULL at the end. */
 const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 		const char **text, size_t *len, int *kind);
-/* The core's Warning header line (no CRLF) for a reply to msg into buf; its length, 0 when
- * sip_warning is off. */
-size_t sl_shim_warning(struct sip_msg *msg, char *buf, size_t cap);
+/* The core's Warning header line (no CRLF) for a reply to msg, in a static buffer valid until the
+ * next call; NULL when sip_warning is off. */
+const char *sl_shim_warning(struct sip_msg *msg, size_t *len);
 /* The core's Server header line (no CRLF), or NULL when server_signature is off. */
 const char *sl_shim_server_hdr(size_t *len);
 /* Sends a reply to where the request's top Via says (or its source, per reply_to_via), over

@@ -89,7 +89,7 @@ pub fn reply(data: &[u8]) {
     let lumps = lumps.iter().copied().take(usize::from(flags & 8 != 0));
     let copied: Vec<_> = lines
         .iter()
-        .filter(|h| h.kind != HeaderKind::Other)
+        .filter(|h| h.kind.copied())
         .filter_map(Header::line)
         .collect();
     let m = build_reply(&sreq, &copied, &p, lumps, &mut again);
@@ -151,6 +151,8 @@ pub fn split_at(msg: &[u8], k: usize) -> Option<(Split, Vec<Header>)> {
         to: first(HeaderKind::To).map(|h| tag_param(msg, h.value.clone())),
         call_id: first(HeaderKind::CallId).map(|h| h.value.clone()),
         rest: head.last()?.raw.end,
+        content_length: first(HeaderKind::ContentLength).is_some(),
+        max_forwards: first(HeaderKind::MaxForwards).is_some(),
     };
     Some((split, head.to_vec()))
 }

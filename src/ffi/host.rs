@@ -241,10 +241,12 @@ impl Host for Msg {
         (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
     }
 
-    fn warning<'b>(&self, buf: &'b mut [u8; 1024]) -> Option<&'b [u8]> {
-        // SAFETY: valid message; the shim writes at most `buf.len()` bytes.
-        let n = unsafe { sl_shim_warning(self.raw(), buf.as_mut_ptr().cast(), buf.len()) };
-        (n > 0).then(|| &buf[..n.min(buf.len())])
+    fn warning(&self) -> Option<&[u8]> {
+        let mut len = 0;
+        // SAFETY: valid message (type invariant); the shim writes `len` when it returns a line.
+        let p = unsafe { sl_shim_warning(self.raw(), &mut len) };
+        // SAFETY: valid for `len` bytes until the next call, which this reply does not make.
+        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
     }
 
     fn stream(&self) -> bool {

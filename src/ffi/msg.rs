@@ -86,8 +86,6 @@ const KINDS: [HeaderKind; 64] = {
     k[sys::_hdr_types_t_HDR_CALLID_T as usize] = HeaderKind::CallId;
     k[sys::_hdr_types_t_HDR_CSEQ_T as usize] = HeaderKind::CSeq;
     k[sys::_hdr_types_t_HDR_RECORDROUTE_T as usize] = HeaderKind::RecordRoute;
-    k[sys::_hdr_types_t_HDR_CONTENTLENGTH_T as usize] = HeaderKind::ContentLength;
-    k[sys::_hdr_types_t_HDR_MAXFORWARDS_T as usize] = HeaderKind::MaxForwards;
     k
 };
 
@@ -217,6 +215,10 @@ pub fn split<'l>(msg: &Msg, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split
         to,
         call_id,
         rest: rest.min(b.len),
+        // SAFETY: as above; plain field reads.
+        content_length: unsafe { !(*m).content_length.is_null() },
+        // SAFETY: as above.
+        max_forwards: unsafe { !(*m).maxforwards.is_null() },
     };
     let n = copied_lines(headers, b, lines)?;
     Some((split, &lines[..n]))

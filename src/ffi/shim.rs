@@ -38,7 +38,7 @@ extern "C" {
         kind: *mut c_int,
     ) -> *const c_void;
     pub fn sl_shim_server_hdr(len: *mut usize) -> *const c_char;
-    pub fn sl_shim_warning(msg: *mut sip_msg, buf: *mut c_char, cap: usize) -> usize;
+    pub fn sl_shim_warning(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_send_reply(
         msg: *mut sip_msg,
         buf: *const c_char,

@@ -49,9 +49,9 @@ pub trait Host {
     fn stream(&self) -> bool;
     /// `Server:` header line the core adds to local replies, if enabled.
     fn server_header(&self) -> Option<&[u8]>;
-    /// The core's `Warning:` header line for this request (its `sip_warning`), written into
-    /// `buf`; `None` when that is off.
-    fn warning<'b>(&self, buf: &'b mut [u8; 1024]) -> Option<&'b [u8]>;
+    /// The core's `Warning:` header line for this request (its `sip_warning`); `None` when that
+    /// is off.
+    fn warning(&self) -> Option<&[u8]>;
     /// Sends the reply statelessly to where the request's top Via says; the host runs its
     /// reply callbacks and event routes around it.
     fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed>;
@@ -175,7 +175,6 @@ impl Module {
                 }
             };
             let mut ip = [0u8; 64];
-            let mut warning = [0u8; 1024];
             let rport = req.via1.rport.is_some() || host.force_rport();
             let params = ReplyParams {
                 code,
@@ -184,7 +183,7 @@ impl Module {
                 received: host.received_test().then(|| host.source_ip(&mut ip)),
                 rport: rport.then(|| host.source_port()),
                 server_header: host.server_header(),
-                warning: host.warning(&mut warning),
+                warning: host.warning(),
             };
             // The last byte stays for a NUL after the reply: native hands the host (callbacks,
             // event routes, the core's parser) a NUL-terminated buffer.

@@ -63,7 +63,7 @@ impl Host for FakeHost {
         let (s, all) = crate::fuzzing::split_at(&self.msg, self.split_at?)?;
         let copied: Vec<Line> = all
             .iter()
-            .filter(|h| h.kind != HeaderKind::Other)
+            .filter(|h| h.kind.copied())
             .map(|h| h.line().expect("small"))
             .collect();
         let n = copied.len();
@@ -92,7 +92,7 @@ impl Host for FakeHost {
     fn server_header(&self) -> Option<&[u8]> {
         Some(b"Server: fake")
     }
-    fn warning<'b>(&self, _buf: &'b mut [u8; 1024]) -> Option<&'b [u8]> {
+    fn warning(&self) -> Option<&[u8]> {
         None
     }
     fn stream(&self) -> bool {
@@ -367,6 +367,10 @@ const SHAPES: &[&str] = &[
     "BYE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n\
      Call-ID: e\r\nCSeq: 2 BYE\r\nno colon here\r\n\r\n",
     "CANCEL sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nCSeq: 1 CANCEL\r\n\r\n",
+    "INFO sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nContent-Length: 0\r\nMax-Forwards: 9\r\n\
+     From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: i\r\nCSeq: 1 INFO\r\nl: 0\r\n\r\n",
+    "INFO sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nMax-Forwards: 9\r\nFrom: <sip:a@x>;tag=1\r\n\
+     To: <sip:b@x>\r\nCall-ID: i\r\nCSeq: 1 INFO\r\nMax-Forwards: 8\r\n\r\n",
 ];
 
 fn reply_of(mut h: FakeHost, code: u16) -> Result<Vec<u8>, ReplyError> {
@@ -405,6 +409,13 @@ fn a_split_request_gets_the_reply_a_parsed_one_gets() {
         reply_of(FakeHost::new(SHAPES[4]), 200),
         Err(ReplyError::Sl(SlError::Parse(ParseError::BadHeader)))
     );
+    // A repeated Content-Length or Max-Forwards is refused wherever the host's split ends.
+    for (shape, kind) in [(6, HeaderKind::ContentLength), (7, HeaderKind::MaxForwards)] {
+        assert_eq!(
+            reply_of(FakeHost::split(SHAPES[shape], 3), 200),
+            Err(ReplyError::Sl(SlError::Parse(ParseError::Duplicate(kind))))
+        );
+    }
 }
 
 #[test]

@@ -129,7 +129,7 @@ pub fn build_reply<'l>(
         p,
         rport: p.rport.map(|port| fmt_decimal(port.into(), &mut rport_buf)),
         rr: (180..300).contains(&p.code),
-        seen: 0,
+        seen: req.split_once,
     };
     for &l in split {
         lines.copy(&mut w, l)?;

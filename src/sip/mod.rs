@@ -84,6 +84,14 @@ pub enum HeaderKind {
 }
 
 impl HeaderKind {
+    /// The lines a reply copies (what a host hands over of its split).
+    pub fn copied(self) -> bool {
+        !matches!(
+            self,
+            HeaderKind::ContentLength | HeaderKind::MaxForwards | HeaderKind::Other
+        )
+    }
+
     /// Classifies a header name, long or compact form, in any case: by length first, so most
     /// names cost one compare.
     pub fn of(name: &[u8]) -> HeaderKind {
@@ -178,6 +186,9 @@ pub struct Request<'a> {
     scan_from: usize,
     /// The head may end where the buffer ends (a message the host already took as whole).
     scan_to_end: bool,
+    /// The single-instance lines the host's split already holds but hands over as no line
+    /// (Content-Length 16, Max-Forwards 32: the bits a reply's duplicate check uses).
+    pub split_once: u8,
     /// Where the header line holding the first Via value starts, and that value's fields.
     pub via1_at: usize,
     pub via1: Via,
@@ -246,6 +257,7 @@ impl<'a> Request<'a> {
             http,
             scan_from: head_start,
             scan_to_end: false,
+            split_once: 0,
             via1_at: via1_header.raw.start,
             via1,
             has_to: to.is_some(),

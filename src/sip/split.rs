@@ -20,6 +20,9 @@ pub struct Split {
     pub call_id: Option<Range<usize>>,
     /// Where the host's split ends: the header lines from here on are scanned here.
     pub rest: usize,
+    /// The host's split holds a Content-Length, a Max-Forwards line (each allowed once).
+    pub content_length: bool,
+    pub max_forwards: bool,
 }
 
 impl Split {
@@ -73,6 +76,7 @@ impl<'a> Request<'a> {
             http: is_http(version),
             scan_from: s.rest,
             scan_to_end: true,
+            split_once: u8::from(s.content_length) << 4 | u8::from(s.max_forwards) << 5,
             via1_at: s.via1_at,
             via1: s.via1,
             has_to,
