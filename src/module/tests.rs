@@ -135,6 +135,16 @@ const INVITE: &str =
     "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bKm;rport\r\n\
     From: <sip:a@x>;tag=f\r\nTo: <sip:b@x>\r\nCall-ID: m1\r\nCSeq: 7 INVITE\r\n\r\n";
 
+/// A 404 "x" to the request in `h`, from a buffer the size of the module's.
+fn send_404(
+    m: &Module,
+    h: &mut FakeHost,
+    shared: &Shared,
+    tag: Option<&[u8]>,
+) -> Result<Sent, ReplyError> {
+    m.send_reply(h, shared, &mut [0u8; 2048], 404, b"x", tag)
+}
+
 #[test]
 fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
     let m = module();
@@ -316,15 +326,7 @@ fn redirects_carry_the_destination_set_and_a_given_tag_wins() {
 fn stateless_to_tag_is_the_one_replies_carry() {
     let m = module();
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(
-        &mut h,
-        &Shared::default(),
-        &mut [0u8; 2048],
-        404,
-        b"x",
-        None,
-    )
-    .unwrap();
+    send_404(&m, &mut h, &Shared::default(), None).unwrap();
     let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
     let want = format!(";tag={}\r\n", std::str::from_utf8(&tag).unwrap());
     assert!(String::from_utf8_lossy(&h.sent[0]).contains(&want));
@@ -335,8 +337,7 @@ fn absorbed_acks_are_counted() {
     let m = module();
     let shared = Shared::default();
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 404, b"x", None)
-        .unwrap();
+    send_404(&m, &mut h, &shared, None).unwrap();
     let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
     let ack = INVITE
         .replace("INVITE sip", "ACK sip")
@@ -422,15 +423,7 @@ fn a_split_request_gets_the_reply_a_parsed_one_gets() {
 fn a_split_ack_is_decided_as_a_parsed_one() {
     let m = module();
     let shared = Shared::default();
-    m.send_reply(
-        &mut FakeHost::new(INVITE),
-        &shared,
-        &mut [0u8; 2048],
-        404,
-        b"x",
-        None,
-    )
-    .unwrap();
+    send_404(&m, &mut FakeHost::new(INVITE), &shared, None).unwrap();
     let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
     let ours = format!("To: <sip:b@x>;tag={}", std::str::from_utf8(&tag).unwrap());
     let ack = INVITE
@@ -502,15 +495,7 @@ fn methods_in_any_case_decide_as_in_upper_case() {
     let m = module();
     let shared = Shared::default();
     let lower = INVITE.replacen("INVITE sip", "invite sip", 1);
-    m.send_reply(
-        &mut FakeHost::new(&lower),
-        &shared,
-        &mut [0u8; 2048],
-        404,
-        b"x",
-        None,
-    )
-    .unwrap();
+    send_404(&m, &mut FakeHost::new(&lower), &shared, None).unwrap();
     assert_eq!(
         shared.ack_deadline.load(Ordering::Relaxed),
         1032,
@@ -558,15 +543,7 @@ fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
 fn an_empty_given_to_tag_adds_none() {
     let m = module();
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(
-        &mut h,
-        &Shared::default(),
-        &mut [0u8; 2048],
-        404,
-        b"x",
-        Some(b""),
-    )
-    .unwrap();
+    send_404(&m, &mut h, &Shared::default(), Some(b"")).unwrap();
     let reply = String::from_utf8(h.sent.remove(0)).unwrap();
     assert!(reply.contains("\r\nTo: <sip:b@x>\r\n"), "{reply}");
 }
@@ -580,14 +557,7 @@ fn over_a_stream_a_reply_may_outgrow_the_buffer_as_native_sizes_it() {
         let mut h = FakeHost::new(INVITE);
         h.stream = stream;
         h.lumps.push(Lump::Header(lump.as_bytes()));
-        let r = m.send_reply(
-            &mut h,
-            &Shared::default(),
-            &mut [0u8; 2048],
-            404,
-            b"x",
-            None,
-        );
+        let r = send_404(&m, &mut h, &Shared::default(), None);
         if stream {
             let sent = r.unwrap();
             assert!(sent.len > 5000);

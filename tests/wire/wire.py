@@ -18,6 +18,7 @@ import argparse
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -241,6 +242,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "wire", "diffs"))
     ap.add_argument("--replay", nargs="*")
     a = ap.parse_args()
+    # A fuzzer stopped by SIGTERM (timeout, kill) still runs `finally` and stops its Kamailios.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("wire: stopped by SIGTERM"))
     started = []
     counts = {}
     try:
