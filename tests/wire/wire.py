@@ -238,7 +238,7 @@ def main():
     ap.add_argument("module_dir")
     ap.add_argument("-n", type=int, default=int(os.environ.get("WIRE_N", "20000")))
     ap.add_argument("--seed", type=int, default=int(os.environ.get("WIRE_SEED", "1")))
-    ap.add_argument("--tcp-every", type=int, default=10)
+    ap.add_argument("--tcp-every", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "wire", "diffs"))
     ap.add_argument("--replay", nargs="*")
     a = ap.parse_args()
