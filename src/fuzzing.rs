@@ -135,12 +135,18 @@ pub fn ack(data: &[u8]) {
 
 /// The split a host whose parser stopped after `k` header lines hands over (a host always reads
 /// past the first Via), made from this crate's own reading; `None` when that reading fails.
+/// Read as the ACK filter reads, so a repeat after the split is left for the reply to find.
 pub fn split_at(msg: &[u8], k: usize) -> Option<(Split, Vec<Header>)> {
-    let req = Request::parse(msg).ok()?;
+    let req = Request::parse_ack_facts(msg).ok()?;
     let all = req.headers().collect::<Result<Vec<_>, _>>().ok()?;
     let via = all.iter().position(|h| h.raw.start == req.via1_at)?;
     let head = &all[..k.clamp(via + 1, all.len())];
     let first = |kind| head.iter().find(|h| h.kind == kind);
+    // Kamailio's parser refuses a repeated Content-Length or Max-Forwards: no split to hand over.
+    let twice = |kind| head.iter().filter(|h| h.kind == kind).nth(1).is_some();
+    if twice(HeaderKind::ContentLength) || twice(HeaderKind::MaxForwards) {
+        return None;
+    }
     let line_end = crate::sip::memchr(b'\n', msg)?;
     let version_end = line_end - usize::from(msg[..line_end].ends_with(b"\r"));
     let split = Split {
