@@ -57,7 +57,7 @@ pub extern "C" fn sl_rs_api_reply(
 ) -> c_int {
     ffi_guard("sl API reply", -1, || {
         // SAFETY: the caller passes the message it is handling, valid for this call.
-        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: borrowed from the calling module for this call.
@@ -90,7 +90,7 @@ pub extern "C" fn sl_rs_api_send_reply(
 ) -> c_int {
     ffi_guard("send_reply", -1, || {
         // SAFETY: the caller passes the message it is handling, valid for this call.
-        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: borrowed from the caller for this call.
@@ -134,7 +134,7 @@ pub extern "C" fn sl_rs_reply_totag(
 ) -> c_int {
     ffi_guard("get_reply_totag", -1, || {
         // SAFETY: the caller passes the message it is handling, valid for this call.
-        let (Some(m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         if s.is_null() || len.is_null() {

@@ -145,6 +145,16 @@ impl Msg {
     pub fn raw(&self) -> *mut sip_msg {
         self.msg.as_ptr()
     }
+
+    /// The message of an entry point's call and the module's state: `None` for a NULL message
+    /// or before `mod_init` made the state (the caller then returns its error value).
+    ///
+    /// # Safety
+    /// As [`Msg::from_raw`].
+    pub unsafe fn with_global(msg: *mut sip_msg) -> Option<(Msg, &'static Global)> {
+        // SAFETY: as the caller guarantees.
+        Some((unsafe { Msg::from_raw(msg) }?, GLOBAL.get()?))
+    }
 }
 
 pub struct Lumps<'a> {

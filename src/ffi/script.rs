@@ -3,7 +3,7 @@
 //! functions, "pass" for the ACK filter) and a log line.
 use core::ffi::{c_char, c_int, c_uint, c_void};
 
-use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global, Msg, GLOBAL};
+use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global, Msg};
 use super::shim::*;
 use crate::guard::{ffi_guard, test_panic_point};
 use crate::module::ReplyError;
@@ -21,7 +21,7 @@ pub extern "C" fn sl_rs_filter_ack(
 ) -> c_int {
     ffi_guard("ACK filter", 1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
-        let (Some(m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return 1;
         };
         let now = crate::module::Host::ticks(&m);
@@ -55,13 +55,8 @@ unsafe fn code_and_reason<'a>(
     code: *mut c_char,
     reason: *mut c_char,
 ) -> Result<(u16, &'a [u8]), c_int> {
-    let mut v = 0;
     // SAFETY: as the caller guarantees.
-    let code = if unsafe { sl_shim_get_int(msg, code.cast(), &mut v) } < 0 {
-        i64::from(g.default_code)
-    } else {
-        i64::from(v)
-    };
+    let code = i64::from(unsafe { int_param(msg, code, g.default_code.into()) });
     let (mut s, mut len) = (core::ptr::null(), 0);
     // SAFETY: as the caller guarantees; the result lives for this call.
     let (reason, literal) = match unsafe { sl_shim_get_str(msg, reason.cast(), &mut s, &mut len) } {
@@ -71,6 +66,20 @@ unsafe fn code_and_reason<'a>(
     };
     // Literal reasons and the default were checked at start-up: only the code is left.
     Ok((checked(func, code, reason, !literal)?, reason))
+}
+
+/// The value of an integer parameter for this message, or `default` when it has none (an
+/// unset variable), as native falls back.
+///
+/// # Safety
+/// `msg` is the host's message for this call; `p` is the fparam_t our fixup made.
+unsafe fn int_param(msg: *mut sip_msg, p: *mut c_char, default: c_int) -> c_int {
+    let mut v = 0;
+    // SAFETY: as the caller guarantees.
+    match unsafe { sl_shim_get_int(msg, p.cast(), &mut v) } {
+        r if r < 0 => default,
+        _ => v,
+    }
 }
 
 /// Checks a reply's code and reason at run time (script, API, KEMI alike); `Err` carries the
@@ -105,7 +114,7 @@ pub extern "C" fn sl_rs_w_sl_send_reply(
 ) -> c_int {
     ffi_guard("sl_send_reply", -1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
-        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: the parameters our fixup made, for this message.
@@ -144,7 +153,7 @@ pub extern "C" fn sl_rs_w_send_reply(
 ) -> c_int {
     ffi_guard("send_reply", -1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
-        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: the parameters our fixup made, for this message.
@@ -166,7 +175,7 @@ pub extern "C" fn sl_rs_w_send_reply_mode(
 ) -> c_int {
     ffi_guard("send_reply_mode", -1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
-        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: the parameters our fixup made, for this message.
@@ -175,13 +184,8 @@ pub extern "C" fn sl_rs_w_send_reply_mode(
                 Ok(v) => v,
                 Err(r) => return r,
             };
-        let mut v = 0;
         // SAFETY: `mode` is the fparam_t our fixup made.
-        let mode = if unsafe { sl_shim_get_int(msg, mode.cast(), &mut v) } < 0 {
-            0
-        } else {
-            v
-        };
+        let mode = unsafe { int_param(msg, mode, 0) };
         send_reply(g, &mut m, code, reason, mode)
     })
 }
@@ -209,7 +213,7 @@ pub extern "C" fn sl_rs_w_sl_reply_error(
 ) -> c_int {
     ffi_guard("sl_reply_error", -1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
-        let (Some(mut m), Some(g)) = (unsafe { Msg::from_raw(msg) }, GLOBAL.get()) else {
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: reads a core global.
