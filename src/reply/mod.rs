@@ -177,7 +177,7 @@ struct Copier<'r, 'b> {
     rport: Option<&'r [u8]>,
     /// Record-Route is copied into replies from 180 to 299.
     rr: bool,
-    /// The single-instance headers (From, To, Call-ID, CSeq) copied so far, one bit each.
+    /// The [`HeaderKind::once_bit`]s of the headers copied so far.
     seen: u8,
 }
 
@@ -188,16 +188,7 @@ impl Copier<'_, '_> {
         if !h.within(req.buf().len()) {
             return Err(SlError::Parse(ParseError::BadHeader));
         }
-        let bit = match h.kind {
-            HeaderKind::From => 1,
-            HeaderKind::To => 2,
-            HeaderKind::CallId => 4,
-            HeaderKind::CSeq => 8,
-            // Kamailio allows these once in a SIP request (not in an HTTP one).
-            HeaderKind::ContentLength if !req.http => 16,
-            HeaderKind::MaxForwards if !req.http => 32,
-            _ => 0,
-        };
+        let bit = h.kind.once_bit(req.http);
         if self.seen & bit != 0 {
             // A second one: Kamailio's strict parser refuses the request.
             return Err(SlError::Parse(ParseError::Duplicate(h.kind)));

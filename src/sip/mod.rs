@@ -84,6 +84,20 @@ pub enum HeaderKind {
 }
 
 impl HeaderKind {
+    /// The bit a duplicate check keeps for a header Kamailio allows once in a request; 0 for
+    /// one that may repeat. Content-Length and Max-Forwards may repeat in an HTTP request.
+    pub fn once_bit(self, http: bool) -> u8 {
+        match self {
+            HeaderKind::From => 1,
+            HeaderKind::To => 2,
+            HeaderKind::CallId => 4,
+            HeaderKind::CSeq => 8,
+            HeaderKind::ContentLength if !http => 16,
+            HeaderKind::MaxForwards if !http => 32,
+            _ => 0,
+        }
+    }
+
     /// The lines a reply copies (what a host hands over of its split).
     pub fn copied(self) -> bool {
         !matches!(
@@ -186,8 +200,8 @@ pub struct Request<'a> {
     scan_from: usize,
     /// The head may end where the buffer ends (a message the host already took as whole).
     scan_to_end: bool,
-    /// The single-instance lines the host's split already holds but hands over as no line
-    /// (Content-Length 16, Max-Forwards 32: the bits a reply's duplicate check uses).
+    /// The [`HeaderKind::once_bit`]s of the lines the host's split holds but hands over as no
+    /// line (Content-Length, Max-Forwards): a reply's duplicate check starts from them.
     pub split_once: u8,
     /// Where the header line holding the first Via value starts, and that value's fields.
     pub via1_at: usize,
@@ -219,27 +233,22 @@ impl<'a> Request<'a> {
         let mut via1 = None;
         let mut to = None;
         let mut call_id = None;
-        let (mut from, mut cseq, mut clen, mut maxf) = (false, false, false, false);
+        let mut seen = 0;
         for h in Headers::new(buf, head_start, false) {
             let h = h?;
-            let kind = h.kind;
-            let seen = match kind {
+            let bit = h.kind.once_bit(http);
+            if seen & bit != 0 {
+                return Err(ParseError::Duplicate(h.kind));
+            }
+            seen |= bit;
+            match h.kind {
                 HeaderKind::Via if via1.is_none() => {
                     let v = parse_first_via(buf, h.value.clone()).ok_or(ParseError::BadVia)?;
                     via1 = Some((h, v));
-                    false
                 }
-                HeaderKind::To => to.replace(h).is_some(),
-                HeaderKind::CallId => call_id.replace(h.value).is_some(),
-                HeaderKind::From => core::mem::replace(&mut from, true),
-                HeaderKind::CSeq => core::mem::replace(&mut cseq, true),
-                // Kamailio allows these once in a SIP request (not in an HTTP one).
-                HeaderKind::ContentLength => !http && core::mem::replace(&mut clen, true),
-                HeaderKind::MaxForwards => !http && core::mem::replace(&mut maxf, true),
-                _ => false,
-            };
-            if seen {
-                return Err(ParseError::Duplicate(kind));
+                HeaderKind::To => to = Some(h),
+                HeaderKind::CallId => call_id = Some(h.value),
+                _ => {}
             }
             if stop_early && via1.is_some() && to.is_some() && call_id.is_some() {
                 break;

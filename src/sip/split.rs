@@ -67,17 +67,20 @@ impl<'a> Request<'a> {
             }
         }
         let version = &buf[s.version];
+        let http = is_http(version);
+        let once = |held: bool, kind: HeaderKind| if held { kind.once_bit(http) } else { 0 };
         let has_to = to.is_some();
         let to_tag = to.flatten().filter(|t| !t.is_empty());
         Ok(Request {
             buf,
             method: &buf[s.method],
             version,
-            http: is_http(version),
+            http,
             scan_from: s.rest,
             scan_to_end: true,
             // Disjoint bits, so `|` and `^` agree (that mutant is excluded in .cargo/mutants.toml).
-            split_once: u8::from(s.content_length) << 4 | u8::from(s.max_forwards) << 5,
+            split_once: once(s.content_length, HeaderKind::ContentLength)
+                | once(s.max_forwards, HeaderKind::MaxForwards),
             via1_at: s.via1_at,
             via1: s.via1,
             has_to,
