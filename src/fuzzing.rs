@@ -142,8 +142,11 @@ pub fn split_at(msg: &[u8], k: usize) -> Option<(Split, Vec<Header>)> {
     let via = all.iter().position(|h| h.raw.start == req.via1_at)?;
     let head = &all[..k.clamp(via + 1, all.len())];
     let first = |kind| head.iter().find(|h| h.kind == kind);
-    // Kamailio's parser refuses a repeated Content-Length or Max-Forwards: no split to hand over.
-    let twice = |kind| head.iter().filter(|h| h.kind == kind).nth(1).is_some();
+    // Kamailio's parser refuses a repeated Content-Length or Max-Forwards in a SIP request: no
+    // split to hand over.
+    let twice = |kind: HeaderKind| {
+        kind.once_bit(req.http) != 0 && head.iter().filter(|h| h.kind == kind).nth(1).is_some()
+    };
     if twice(HeaderKind::ContentLength) || twice(HeaderKind::MaxForwards) {
         return None;
     }
