@@ -10,32 +10,55 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := module
 
-HOST_CACHE   := target/kamailio-src
-# Override to build against another Kamailio source tree (of the installed version).
-KAMAILIO_SRC ?= $(shell scripts/fetch-kamailio-src.sh $(HOST_CACHE))
+# The Kamailio the module is built for and tested against: the machine's own (Debian bookworm's
+# 5.6) by default; HOST_SUITE=trixie: Kamailio 6.0 in a Debian trixie root that
+# scripts/host-root.sh makes once under target/hosts/ (its kamailio, kamcmd and sipp run there
+# through scripts/in-root.sh). Everything built for another host goes under target/<suite>/.
+HOST_SUITE ?=
+HOST_ROOT   = $(if $(HOST_SUITE),$(shell scripts/host-root.sh $(HOST_SUITE)))
+HOST_OUT   := target$(if $(HOST_SUITE),/$(HOST_SUITE))
+HOST_CACHE := $(HOST_OUT)/kamailio-src
+# Override to build against another Kamailio source tree (of the host's version).
+KAMAILIO_SRC ?= $(shell scripts/fetch-kamailio-src.sh $(HOST_CACHE) $(HOST_ROOT))
 MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
-MODULE_DIR   := target/module
-CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC))'
+MODULE_DIR   := $(HOST_OUT)/module
+CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC) $(HOST_ROOT))' \
+	SL_RS_HOST_ROOT=$(HOST_ROOT)
+# Runs a host command (kamailio, kamcmd, sipp) on the host under test.
+IN_HOST       = $(if $(HOST_SUITE),scripts/in-root.sh $(HOST_ROOT))
+# The other hosts `make test` runs the host suite against, beside the machine's own.
+OTHER_HOSTS  := trixie
 
-.PHONY: deps module module-debug run test test-rust test-c test-host test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
+.PHONY: deps module module-debug run test test-rust test-c test-host test-other-hosts test-versions test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
 
 deps:
 	scripts/deps.sh
 
-# The module as Kamailio loads it: target/module/sl.so (release build). Installed by rename, not
-# copied over: a running Kamailio keeps the file it mapped (overwriting a mapped library in place
-# changes the code under it).
+# The module as Kamailio loads it: target/module/sl.so (release build; target/<suite>/module/ for
+# another host). Installed by rename, not copied over: a running Kamailio keeps the file it
+# mapped (overwriting a mapped library in place changes the code under it).
 module: deps
-	$(CARGO_HOST) cargo build --release --features kamailio
-	mkdir -p $(MODULE_DIR) && cp target/release/libsl_rs.so $(MODULE_DIR)/.sl.so.new \
+	$(CARGO_HOST) cargo build --release --features kamailio --target-dir $(HOST_OUT)
+	mkdir -p $(MODULE_DIR) && cp $(HOST_OUT)/release/libsl_rs.so $(MODULE_DIR)/.sl.so.new \
 		&& mv -f $(MODULE_DIR)/.sl.so.new $(MODULE_DIR)/sl.so
 
 run: module
-	mkdir -p target/run
-	kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
-		-Y $(CURDIR)/target/run -P $(CURDIR)/target/run/kamailio.pid
+	mkdir -p $(HOST_OUT)/run
+	$(IN_HOST) kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
+		-Y $(CURDIR)/$(HOST_OUT)/run -P $(CURDIR)/$(HOST_OUT)/run/kamailio.pid
 
-test: deps check test-rust test-c test-host test-wire fuzz-smoke
+test: deps check test-rust test-c test-host test-wire test-other-hosts test-versions fuzz-smoke
+
+# The host suite and the short wire run again on every other supported Kamailio.
+test-other-hosts:
+	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory test-host test-wire HOST_SUITE=$$h; done
+
+# Each host refuses the module built for the other with the core's version line.
+test-versions: module
+	$(MAKE) --no-print-directory module HOST_SUITE=trixie
+	SL_RS_OTHER_ROOT=$$(scripts/host-root.sh trixie) SL_RS_MODULE_5_6=$(CURDIR)/target/module \
+		SL_RS_MODULE_6_0=$(CURDIR)/target/trixie/module $(CARGO_HOST) cargo test \
+		--features kamailio,panic-test --target-dir $(HOST_OUT)/host --test versions
 
 # Formatting, lints and the committed header are part of the test.
 check:
@@ -61,10 +84,10 @@ test-c:
 # Real Kamailio and sipp on loopback, against our module and the native one. The load test
 # runs the release module, as it ships (the others need the test-only panic switch).
 test-host: module
-	$(CARGO_HOST) cargo build --features kamailio,panic-test --target-dir target/host
-	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir target/host --test host --test parity --test stock --test kemi --test faults --test robust -- --test-threads=1
+	$(CARGO_HOST) cargo build --features kamailio,panic-test --target-dir $(HOST_OUT)/host
+	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir $(HOST_OUT)/host --test host --test parity --test stock --test kemi --test faults --test robust --test since_6_0 -- --test-threads=1
 	SL_RS_MODULE=$(CURDIR)/$(MODULE_DIR)/sl.so $(CARGO_HOST) cargo test --features kamailio,panic-test \
-		--target-dir target/host --test load -- --nocapture
+		--target-dir $(HOST_OUT)/host --test load -- --nocapture
 
 # The long load run on the release module: SOAK_CALLS calls at SOAK_RATE per second over
 # SOAK_CHILDREN UDP workers (the README's load figure comes from this run). SOAK_MODULE runs
@@ -76,7 +99,7 @@ SOAK_MODULE ?= $(CURDIR)/$(MODULE_DIR)/sl.so
 soak: module
 	SL_RS_MODULE=$(SOAK_MODULE) SL_RS_LOAD_CALLS=$(SOAK_CALLS) SL_RS_LOAD_RATE=$(SOAK_RATE) \
 		SL_RS_LOAD_CHILDREN=$(SOAK_CHILDREN) $(CARGO_HOST) cargo test \
-		--features kamailio,panic-test --target-dir target/host --test load -- --nocapture
+		--features kamailio,panic-test --target-dir $(HOST_OUT)/host --test load -- --nocapture
 
 # Wire-level differential fuzzing: mutated requests to a Kamailio with our module and one with
 # the native one, over UDP and TCP; every difference is written to target/wire/diffs/.
@@ -84,12 +107,12 @@ WIRE_N ?= 20000
 WIRE_SEED ?= 1
 fuzz-wire: module
 	rm -rf target/wire/diffs
-	tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) $(MODULE_DIR)
+	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) $(MODULE_DIR)
 
 # A short fixed-seed run of it (part of make test and CI).
 test-wire: module
 	rm -rf target/wire/diffs
-	tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
+	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
 
 # Mutation testing of the pure reader and builder (.cargo/mutants.toml): every mutant must be
 # caught by the unit tests (or excluded there, with its reason).

@@ -79,6 +79,7 @@ mod host {
             .define("MOD_NAME", "\"sl\"")
             .flag("-pthread")
             .warnings(true)
+            .warnings_into_errors(true)
             .extra_warnings(false);
         for d in &cdefs {
             cc.flag(d);

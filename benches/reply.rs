@@ -35,7 +35,7 @@ fn main() {
             received: Some(b"192.0.2.101"),
             rport: Some(5060),
             server_header: Some(b"Server: kamailio (5.6.3 (x86_64/linux))"),
-            warning: None,
+            ..Default::default()
         };
         build_reply(&req, &[], &p, [Lump::Header(b"X-Bench: 1\r\n")], out).expect("fits")
     };

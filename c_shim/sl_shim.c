@@ -38,6 +38,8 @@
 #include "core/route.h"
 #include "core/rpc.h"
 #include "core/pvar.h"
+#include "core/pvapi.h"
+#include "core/xavp.h"
 #include "core/mem/mem.h"
 
 /* The host's own API structs, so other modules see the layout they were built with. */
@@ -45,6 +47,28 @@
 #include "modules/tm/tm_load.h"
 
 #include "sl_shim.h"
+
+/* ---- What differs between the hosts this builds for, named once (VERSIONVAL: 5006003 for
+ * Debian bookworm's 5.6.3, 6000001 for trixie's 6.0.1) ----
+ * Kamailio 6.0:
+ *  - marks a request once a final reply went out (FL_FINAL_REPLY; tm reads it) or tm delayed
+ *    its reply (FL_DELAYED_REPLY); the internal-error replies refuse such a request;
+ *  - has send_reply_error() (script and KEMI): the internal-error reply through tm's
+ *    t_reply_error when tm answers it, else stateless;
+ *  - puts received/rport after the rport they replace or after the branch of the first Via,
+ *    with the parameters the script asked for (corex via_reply_add_xavp_params()). */
+#if VERSIONVAL >= 6000000
+/* Weak, the only host symbols 5.6 lacks: a module built for 6.0 still opens in 5.6 (which
+ * resolves every symbol at dlopen), so that the core's version check refuses it with its own
+ * "module version mismatch" line instead of "undefined symbol". tests/versions.rs checks it. */
+#pragma weak _ksr_xavp_via_reply_params
+#pragma weak xavp_serialize_fields_style
+#define SL_HOST_REPLY_MARKS 1
+#define SL_HOST_SEND_REPLY_ERROR 1
+#define SL_HOST_VIA_LAYOUT SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH
+#else
+#define SL_HOST_VIA_LAYOUT SL_SHIM_VIA_AT_END
+#endif
 
 /* ---- (a) what the host reads; the dlsym roots pointing here live in src/ffi/exports.rs ---- */
 
@@ -70,6 +94,10 @@ cmd_export_t sl_shim_cmds[] = {
 	{"send_reply_mode", (cmd_function)sl_rs_w_send_reply_mode, 3, sl_rs_fixup_send_reply_mode,
 		0, REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
 	{"sl_reply_error", (cmd_function)sl_rs_w_sl_reply_error, 0, 0, 0, REQUEST_ROUTE},
+#ifdef SL_HOST_SEND_REPLY_ERROR
+	{"send_reply_error", (cmd_function)sl_rs_w_send_reply_error, 0, 0, 0,
+		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
+#endif
 	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply0, 0, 0, 0, ONREPLY_ROUTE},
 	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply1, 1,
 		sl_rs_fixup_sl_forward_reply, 0, ONREPLY_ROUTE},
@@ -142,6 +170,49 @@ size_t sl_shim_sizeof_sip_msg(void) { return sizeof(struct sip_msg); }
 int sl_shim_msg_no_reply(struct sip_msg *msg)
 {
 	return (msg->msg_flags & FL_MSG_NOREPLY) != 0;
+}
+
+int sl_shim_msg_reply_marks(struct sip_msg *msg)
+{
+#ifdef SL_HOST_REPLY_MARKS
+	return ((msg->msg_flags & FL_FINAL_REPLY) ? SL_SHIM_MARK_FINAL : 0)
+		| ((msg->msg_flags & FL_DELAYED_REPLY) ? SL_SHIM_MARK_DELAYED : 0);
+#else
+	(void)msg;
+	return 0;
+#endif
+}
+
+void sl_shim_msg_mark_final_reply(struct sip_msg *msg)
+{
+#ifdef SL_HOST_REPLY_MARKS
+	msg->msg_flags |= FL_FINAL_REPLY;
+#else
+	(void)msg;
+#endif
+}
+
+int sl_shim_via_layout(void) { return SL_HOST_VIA_LAYOUT; }
+
+const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
+{
+#if VERSIONVAL >= 6000000
+	str x = STR_NULL;
+
+	if ((msg->msg_flags & FL_ADD_XAVP_VIA_REPLY_PARAMS) && _ksr_xavp_via_reply_params.len > 0) {
+		x.s = pv_get_buffer();
+		x.len = xavp_serialize_fields_style(
+				&_ksr_xavp_via_reply_params, 1, x.s, pv_get_buffer_size());
+	}
+	if (x.len > 0) {
+		*len = (size_t)x.len;
+		return x.s;
+	}
+#else
+	(void)msg;
+#endif
+	*len = 0;
+	return NULL;
 }
 
 int sl_shim_msg_force_rport(struct sip_msg *msg)
@@ -509,6 +580,17 @@ int sl_shim_tm_reply(struct sip_msg *msg, int code, const char *reason, size_t l
 	return ret < 0 ? -1 : 0;
 }
 
+int sl_shim_tm_reply_error(struct sip_msg *msg)
+{
+#ifdef SL_HOST_SEND_REPLY_ERROR
+	/* as 6.0's own send_reply_error: tm first (it looks the transaction up itself) */
+	return bind_tm && tmb.t_reply_error != NULL && tmb.t_reply_error(msg) > 0;
+#else
+	(void)msg;
+	return 0;
+#endif
+}
+
 int sl_shim_tm_totag(struct sip_msg *msg, const char **s, size_t *len)
 {
 	str tag = STR_NULL;
@@ -819,6 +901,13 @@ static int ki_sl_reply_error(sip_msg_t *msg)
 	return sl_rs_w_sl_reply_error(msg, NULL, NULL);
 }
 
+#ifdef SL_HOST_SEND_REPLY_ERROR
+static int ki_send_reply_error(sip_msg_t *msg)
+{
+	return sl_rs_w_send_reply_error(msg, NULL, NULL);
+}
+#endif
+
 static int ki_sl_forward_reply(sip_msg_t *msg, str *code, str *reason)
 {
 	return sl_rs_forward_reply(msg, code ? code->s : NULL,
@@ -854,6 +943,10 @@ static sr_kemi_t sl_kemi_exports[] = {
 		{ SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("sl"), str_init("sl_reply_error"), SR_KEMIP_INT, ki_sl_reply_error,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+#ifdef SL_HOST_SEND_REPLY_ERROR
+	{ str_init("sl"), str_init("send_reply_error"), SR_KEMIP_INT, ki_send_reply_error,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+#endif
 	{ str_init("sl"), str_init("sl_forward_reply"), SR_KEMIP_INT, ki_sl_forward_reply,
 		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("sl"), str_init("get_reply_totag"), SR_KEMIP_XVAL, ki_get_reply_totag,

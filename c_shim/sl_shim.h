@@ -24,6 +24,12 @@ enum sl_shim_evcb { SL_SHIM_EVCB_FL_ACK = 0, SL_SHIM_EVCB_LRES_SENT = 1 };
 /* Which local To-tag ($ltt keys x, s, t). */
 enum sl_shim_totag { SL_SHIM_TOTAG_AUTO = 0, SL_SHIM_TOTAG_STATELESS = 1, SL_SHIM_TOTAG_TM = 2 };
 
+/* The marks Kamailio 6.0 keeps on a request (sl_shim_msg_reply_marks; 0 on 5.6). */
+enum sl_shim_mark { SL_SHIM_MARK_FINAL = 1, SL_SHIM_MARK_DELAYED = 2 };
+
+/* Where the host puts received/rport on a reply's first Via (Rust's ViaLayout). */
+enum sl_shim_via { SL_SHIM_VIA_AT_END = 0, SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH = 1 };
+
 /* What a reply lump is. */
 enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
 
@@ -36,6 +42,12 @@ const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len);
 /* sizeof(struct sip_msg) as this compiler lays it out (Rust checks its own against it). */
 size_t sl_shim_sizeof_sip_msg(void);
 int sl_shim_msg_no_reply(struct sip_msg *msg);
+int sl_shim_msg_reply_marks(struct sip_msg *msg);
+void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
+int sl_shim_via_layout(void);
+/* The extra first-Via parameters the script asked for (6.0), in the core's PV buffer, valid
+ * until the next use of that buffer in this process; NULL when none. */
+const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len);
 int sl_shim_msg_force_rport(struct sip_msg *msg);
 int sl_shim_received_test(struct sip_msg *msg);
 size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
@@ -64,6 +76,8 @@ void sl_shim_set_reply_flags(struct sip_msg *msg, int no_connect, int close);
 int sl_shim_tm_bind(void);
 int sl_shim_tm_in_transaction(void);
 int sl_shim_tm_reply(struct sip_msg *msg, int code, const char *reason, size_t len);
+/* 1 when tm (bound, 6.0's t_reply_error) answered msg's internal error. */
+int sl_shim_tm_reply_error(struct sip_msg *msg);
 int sl_shim_tm_totag(struct sip_msg *msg, const char **s, size_t *len);
 /* The 3 status digits of a received reply, NULL when msg is not a reply. */
 const char *sl_shim_reply_status(struct sip_msg *msg);
@@ -116,6 +130,7 @@ void sl_rs_mod_destroy(void);
 int sl_rs_filter_ack(struct sip_msg *msg, unsigned int flags, void *param);
 int sl_rs_w_sl_send_reply(struct sip_msg *msg, char *code, char *reason);
 int sl_rs_w_sl_reply_error(struct sip_msg *msg, char *unused1, char *unused2);
+int sl_rs_w_send_reply_error(struct sip_msg *msg, char *unused1, char *unused2);
 int sl_rs_fixup_sl_send_reply(void **param, int param_no);
 int sl_rs_fixup_sl_reply(void **param, int param_no);
 int sl_rs_w_send_reply(struct sip_msg *msg, char *code, char *reason);

@@ -164,7 +164,8 @@ pub unsafe extern "C" fn sl_rs_build_reply(
             received,
             rport: (p.rport != 0).then_some(p.rport),
             server_header: server,
-            warning: None,
+            // The C API lays replies out as Kamailio 5.6 does.
+            ..Default::default()
         };
         // SAFETY: `out` is writable for `out_cap` bytes (function contract).
         let out = unsafe { slice::from_raw_parts_mut(out, out_cap) };

@@ -5,7 +5,7 @@
 
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
-use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError};
+use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError, ViaLayout};
 use crate::sip::{tag_param, Header, HeaderKind, Request, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
@@ -50,6 +50,13 @@ pub fn reply(data: &[u8]) {
         rport: (flags & 2 != 0).then_some(5099),
         server_header: (flags & 4 != 0).then_some(&b"Server: fuzz"[..]),
         warning: None,
+        // The code byte's low bits pick the host's Via layout and extra Via parameters.
+        via_layout: if c & 1 != 0 {
+            ViaLayout::AfterRportOrBranch
+        } else {
+            ViaLayout::AtEnd
+        },
+        via_extra: (c & 2 != 0).then_some(&b";x-fuzz=1"[..]),
     };
     let lumps = [Lump::Header(b"X-Lump: 1\r\n")];
     let mut out = vec![0u8; 2 * msg.len() + 512];

@@ -8,7 +8,6 @@
 #[path = "host/support.rs"]
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use support::*;
@@ -93,7 +92,7 @@ fn shapes() -> Vec<(&'static str, String)> {
 fn config_check_accepts_the_module() {
     let moddir = our_module_dir();
     for cfg in ["examples/kamailio.cfg", "examples/openser.cfg"] {
-        let out = Command::new("kamailio")
+        let out = host_command("kamailio")
             .args(["-c", "-f", cfg, "-L"])
             .arg(format!("{}:{NATIVE_MODULES}", moddir.display()))
             .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -51,6 +51,21 @@ fn a_lua_script_uses_every_ksr_sl_function() {
     assert_eq!(header(&r, "X-Totag"), Some(tm_tag), "tm's tag: {r}");
     assert_eq!(status(&send("mode", "k-mode")), "SIP/2.0 403 Mode Lua");
     assert!(status(&send("error", "k-err")).starts_with("SIP/2.0 500 "));
+    // KSR.sl.send_reply_error: 6.0's, stateless without a transaction and through tm with one.
+    let r = send("send_reply_error", "k-sre");
+    let r_tm = send("send_reply_error_tm", "k-sre-tm");
+    if host_is_6() {
+        assert!(status(&r).ends_with("server error occurred (1/SL)"), "{r}");
+        assert!(
+            status(&r_tm).ends_with("server error occurred (1/TM)"),
+            "{r_tm}"
+        );
+        let tag = header(&r_tm, "To").unwrap().split(";tag=").nth(1).unwrap();
+        assert_eq!(tag.as_bytes()[32], b'-', "tm's tag: {r_tm}");
+    } else {
+        assert_eq!(status(&r), "SIP/2.0 501 No send_reply_error");
+        assert_eq!(status(&r_tm), "SIP/2.0 501 No send_reply_error");
+    }
     let r = send("totag", "k-tag");
     let sl_tag = header(&r, "To").unwrap().split(";tag=").nth(1).unwrap();
     assert_eq!(header(&r, "X-Totag"), Some(sl_tag), "sl's tag: {r}");
@@ -87,7 +102,7 @@ fn a_lua_script_uses_every_ksr_sl_function() {
     assert!(!log.contains("ACK-SEEN k-sl"), "{log}");
     assert!(!log.contains("panic"), "{log}");
     // event_callback_lres_sent ran for each local stateless reply.
-    for cid in ["k-sl", "k-sr", "k-mode", "k-err", "k-tag"] {
+    for cid in ["k-sl", "k-sr", "k-mode", "k-err", "k-sre", "k-tag"] {
         assert!(
             log.contains(&format!("LRES-LUA sl:local-response {cid}")),
             "no local-response callback for {cid}:\n{log}"

@@ -18,11 +18,17 @@ use support::*;
 /// INVITE retransmissions, 404s received, ACKs sent).
 fn sipp(k: &Kamailio, calls: u64, rate: u64) -> (u64, u64, u64, u64) {
     let text = sipp_calls(k, "invite-404-ack.xml", calls, rate, 2000);
-    // The final screen's message table: "INVITE ---------->  N  retrans  timeout".
+    // The final screen's message table: "INVITE ---------->  N  retrans  timeout" (sipp 3.7,
+    // Kamailio 6.0's root, numbers the rows: "0 :      INVITE ---------->  N ...").
     let row = |prefix: &str| -> Vec<u64> {
         text.lines()
             .rev()
-            .find(|l| l.trim_start().starts_with(prefix))
+            .map(|l| {
+                let l = l.trim_start();
+                let numbered = l.split_once(" :").filter(|(n, _)| n.parse::<u32>().is_ok());
+                numbered.map_or(l, |(_, rest)| rest.trim_start())
+            })
+            .find(|l| l.starts_with(prefix))
             .unwrap_or_else(|| panic!("no {prefix} row in:\n{text}"))
             .split_whitespace()
             .skip(2) // the message and the arrow

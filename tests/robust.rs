@@ -332,7 +332,7 @@ fn replies_too_big_for_the_buffer_fail_cleanly_and_are_counted() {
         "{}",
         k.log_text()
     );
-    assert_eq!(failures(), before + 2);
+    assert_eq!(failures(), before + 2, "{}", k.log_text());
     // The next request is answered.
     let r = k.udp(&sock, &normal(p, "after-big")).expect("answered");
     assert!(r.starts_with("SIP/2.0 404 Not Here\r\n"), "{r}");

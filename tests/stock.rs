@@ -120,7 +120,7 @@ fn registrar_auth_and_lookup_work_on_our_sl_and_xhttp_prom_exports_its_statistic
     // sipp registers alice with a Contact on `contact`, a socket of this test.
     let contact = udp_client();
     let cport = contact.local_addr().unwrap().port();
-    let out = Command::new("sipp")
+    let out = host_command("sipp")
         .arg("-sf")
         .arg(sipp_scenario("register-auth.xml"))
         .args(["-s", "alice", "-au", "alice", "-ap", "secret", "-m", "1"])
@@ -178,7 +178,7 @@ fn registrar_auth_and_lookup_work_on_our_sl_and_xhttp_prom_exports_its_statistic
 #[test]
 fn debian_stock_config_runs_with_our_sl_and_answers_register_and_options() {
     let stock = std::path::Path::new("/etc/kamailio/kamailio.cfg");
-    let out = Command::new("kamailio")
+    let out = host_command("kamailio")
         .args(["-c", "-f"])
         .arg(stock)
         .arg("-L")

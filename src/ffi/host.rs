@@ -212,6 +212,29 @@ impl Host for Msg {
         unsafe { sl_shim_msg_no_reply(self.raw()) != 0 }
     }
 
+    fn final_replied(&self) -> bool {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_msg_reply_marks(self.raw()) & SL_SHIM_MARK_FINAL != 0 }
+    }
+
+    fn reply_delayed(&self) -> bool {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_msg_reply_marks(self.raw()) & SL_SHIM_MARK_DELAYED != 0 }
+    }
+
+    fn mark_final_reply(&mut self) {
+        // SAFETY: valid message (type invariant); sets one of its flags (a no-op on 5.6).
+        unsafe { sl_shim_msg_mark_final_reply(self.raw()) }
+    }
+
+    fn via_extra(&self) -> Option<&[u8]> {
+        let mut len = 0;
+        // SAFETY: valid message (type invariant); the shim writes `len` when it returns text.
+        let p = unsafe { sl_shim_via_extra(self.raw(), &mut len) };
+        // SAFETY: valid for `len` bytes until the PV buffer's next use, after this reply.
+        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
+    }
+
     fn received_test(&self) -> bool {
         // SAFETY: valid message (type invariant).
         unsafe { sl_shim_received_test(self.raw()) != 0 }
@@ -302,6 +325,11 @@ impl Host for Msg {
             )
         };
         status(r)
+    }
+
+    fn tm_reply_error(&mut self) -> bool {
+        // SAFETY: valid message; tm replies to it or not.
+        unsafe { sl_shim_tm_reply_error(self.raw()) != 0 }
     }
 
     fn ticks(&self) -> u32 {

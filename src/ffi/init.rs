@@ -8,7 +8,7 @@ use super::shim::*;
 use crate::guard::ffi_guard;
 use crate::module::Module;
 use crate::reply::totag::{Signature, SL_SEED};
-use crate::reply::{check_code, check_reason};
+use crate::reply::{check_code, check_reason, ViaLayout};
 use crate::stats::STATS;
 
 /// Native sl's `SL_RPL_WAIT_TIME`: how long after a reply to an INVITE its ACK is looked for.
@@ -105,6 +105,12 @@ fn mod_init() -> Result<(), String> {
         module: Module {
             signature,
             ack_window: window,
+            // SAFETY: a constant of the shim, which names what differs between host versions.
+            via_layout: if unsafe { sl_shim_via_layout() } == SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH {
+                ViaLayout::AfterRportOrBranch
+            } else {
+                ViaLayout::AtEnd
+            },
         },
         shared,
         default_code,

@@ -168,11 +168,23 @@ pub fn split<'l>(msg: &Msg, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split
                 len: (*r).size,
             })?)
         };
+        // The branch parameter's end as the parser counted it (6.0 adds parameters there).
+        let br = (*v).branch;
+        let branch_end = if br.is_null() {
+            0
+        } else {
+            b.range(sys::str_ {
+                s: (*br).start,
+                len: (*br).size,
+            })?
+            .end
+        };
         Via {
             transport: b.range((*v).transport)?,
             host,
             port,
-            branch: param((*v).branch)?,
+            branch: param(br)?,
+            branch_end,
             rport,
             received: !(*v).received.is_null(),
         }

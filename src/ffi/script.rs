@@ -6,7 +6,7 @@ use core::ffi::{c_char, c_int, c_uint, c_void};
 use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global, Msg};
 use super::shim::*;
 use crate::guard::{ffi_guard, test_panic_point};
-use crate::module::ReplyError;
+use crate::module::{Replied, ReplyError};
 use crate::reply::ack::AckDecision;
 use crate::reply::forward::{self, ForwardError};
 use crate::reply::{check_code, check_reason};
@@ -226,6 +226,29 @@ pub extern "C" fn sl_rs_w_sl_reply_error(
     })
 }
 
+/// `send_reply_error()` (Kamailio 6.0): the internal-error reply through tm when tm answers
+/// it, else statelessly.
+#[no_mangle]
+pub extern "C" fn sl_rs_w_send_reply_error(
+    msg: *mut sip_msg,
+    _p1: *mut c_char,
+    _p2: *mut c_char,
+) -> c_int {
+    ffi_guard("send_reply_error", -1, || {
+        // SAFETY: the host passes the message being processed, valid for this call.
+        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
+            return -1;
+        };
+        // SAFETY: reads a core global.
+        let err = unsafe { sl_shim_prev_ser_error() };
+        let r = with_reply_buf(|buf| g.module.send_reply_error(&mut m, g.shared.get(), buf, err));
+        if let Ok(Replied::Stateless(_)) = r {
+            log_err!("sl-rs: stateless error reply used for internal error {err}");
+        }
+        script_result("send_reply_error", r.map(drop))
+    })
+}
+
 /// `sl_forward_reply()`: forwards the received reply statelessly.
 #[no_mangle]
 pub extern "C" fn sl_rs_w_sl_forward_reply0(
@@ -346,6 +369,14 @@ pub(super) fn script_result(func: &str, r: Result<(), ReplyError>) -> c_int {
         Err(ReplyError::Tm) => {
             log_err!("{func}: tm could not send the reply");
             -1
+        }
+        Err(ReplyError::FinalSent) => {
+            log_info!("{func}: message marked with final-reply flag");
+            -2
+        }
+        Err(ReplyError::Delayed) => {
+            log_info!("{func}: message marked with delayed-reply flag");
+            -3
         }
         Err(ReplyError::Busy) => {
             log_err!("{func}: called while another reply is being sent (from an sl event callback?); not sent");

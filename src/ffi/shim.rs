@@ -19,6 +19,9 @@ pub const SL_SHIM_EVCB_LRES_SENT: c_int = 1;
 pub const SL_SHIM_TOTAG_AUTO: c_int = 0;
 pub const SL_SHIM_TOTAG_STATELESS: c_int = 1;
 pub const SL_SHIM_TOTAG_TM: c_int = 2;
+pub const SL_SHIM_MARK_FINAL: c_int = 1;
+pub const SL_SHIM_MARK_DELAYED: c_int = 2;
+pub const SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH: c_int = 1;
 pub const SL_SHIM_LUMP_HDR: c_int = 1;
 pub const SL_SHIM_LUMP_BODY: c_int = 2;
 extern "C" {
@@ -27,6 +30,10 @@ extern "C" {
     pub fn sl_shim_msg_buf(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_sizeof_sip_msg() -> usize;
     pub fn sl_shim_msg_no_reply(msg: *mut sip_msg) -> c_int;
+    pub fn sl_shim_msg_reply_marks(msg: *mut sip_msg) -> c_int;
+    pub fn sl_shim_msg_mark_final_reply(msg: *mut sip_msg);
+    pub fn sl_shim_via_layout() -> c_int;
+    pub fn sl_shim_via_extra(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_src_ip(msg: *mut sip_msg, buf: *mut c_char, cap: usize) -> usize;
@@ -53,6 +60,7 @@ extern "C" {
     pub fn sl_shim_set_reply_flags(msg: *mut sip_msg, no_connect: c_int, close: c_int);
     pub fn sl_shim_tm_bind() -> c_int;
     pub fn sl_shim_tm_in_transaction() -> c_int;
+    pub fn sl_shim_tm_reply_error(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_tm_reply(
         msg: *mut sip_msg,
         code: c_int,

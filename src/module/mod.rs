@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
-use crate::reply::{build_reply, needs_to_tag, reply_bound, Lump, ReplyParams, SlError};
+use crate::reply::{build_reply, needs_to_tag, reply_bound, Lump, ReplyParams, SlError, ViaLayout};
 use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
 use crate::stats::Counters;
 
@@ -32,6 +32,13 @@ pub trait Host {
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
     /// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
     fn no_reply(&self) -> bool;
+    /// A final reply to the request already went out (Kamailio 6.0's `FL_FINAL_REPLY`; a host
+    /// without that mark says false).
+    fn final_replied(&self) -> bool;
+    /// tm delayed its reply to the request (Kamailio 6.0's `FL_DELAYED_REPLY`).
+    fn reply_delayed(&self) -> bool;
+    /// Marks that a final reply went out, where the host keeps that mark (tm reads it).
+    fn mark_final_reply(&mut self);
     /// Kamailio's `received_test`: the top Via needs `received=`.
     fn received_test(&self) -> bool;
     /// `rport` was forced for this request (`force_rport()` or the global flag).
@@ -61,6 +68,12 @@ pub trait Host {
     fn in_transaction(&self) -> bool;
     /// Replies statefully through tm.
     fn tm_reply(&mut self, code: u16, reason: &[u8]) -> Result<(), SendFailed>;
+    /// Asks tm to answer the internal error (Kamailio 6.0's `t_reply_error`, when tm is bound);
+    /// true when it did.
+    fn tm_reply_error(&mut self) -> bool;
+    /// Parameters the script asked to add to the first Via of the reply, each with its `;`
+    /// (Kamailio 6.0's `xavp_via_reply_params`).
+    fn via_extra(&self) -> Option<&[u8]>;
 }
 
 /// The host could not send a reply (it logs why).
@@ -80,6 +93,10 @@ pub enum ReplyError {
     /// A reply was asked for while this process is sending another one (from a KEMI event
     /// callback or another module's reply callback); the host has one reply buffer.
     Busy,
+    /// An internal-error reply, after a final reply went out; the host returns -2.
+    FinalSent,
+    /// An internal-error reply, while tm delays its reply; the host returns -3.
+    Delayed,
 }
 
 impl From<SlError> for ReplyError {
@@ -104,6 +121,8 @@ pub struct Module {
     pub signature: Signature,
     /// Length of the ACK window in ticks (Kamailio's `SL_RPL_WAIT_TIME`, 2 s).
     pub ack_window: u32,
+    /// Where the host's version puts `received`/`rport` on the first Via.
+    pub via_layout: ViaLayout,
 }
 
 /// A reply that went out.
@@ -184,6 +203,8 @@ impl Module {
                 rport: rport.then(|| host.source_port()),
                 server_header: host.server_header(),
                 warning: host.warning(),
+                via_layout: self.via_layout,
+                via_extra: host.via_extra(),
             };
             // The last byte stays for a NUL after the reply: native hands the host (callbacks,
             // event routes, the core's parser) a NUL-terminated buffer.
@@ -217,6 +238,9 @@ impl Module {
         };
         host.send(out, code, reason)
             .map_err(|SendFailed| ReplyError::Send)?;
+        if code >= 200 {
+            host.mark_final_reply();
+        }
         Ok(Sent { code, len })
     }
 
@@ -251,10 +275,41 @@ impl Module {
         buf: &mut [u8],
         prev_ser_error: i32,
     ) -> Result<Sent, ReplyError> {
+        if host.no_reply() {
+            return Err(ReplyError::NoReply);
+        }
+        if host.final_replied() {
+            return Err(ReplyError::FinalSent);
+        }
+        if host.reply_delayed() {
+            return Err(ReplyError::Delayed);
+        }
         let e = error_reply(prev_ser_error);
         let sent = self.send_reply(host, shared, buf, e.code, e.reason(), None)?;
         shared.counters.reply_error();
         Ok(sent)
+    }
+
+    /// `send_reply_error()` (Kamailio 6.0): the internal-error reply through tm when tm answers
+    /// it, else statelessly.
+    pub fn send_reply_error<H: Host>(
+        &self,
+        host: &mut H,
+        shared: &Shared,
+        buf: &mut [u8],
+        prev_ser_error: i32,
+    ) -> Result<Replied, ReplyError> {
+        if host.final_replied() {
+            return Err(ReplyError::FinalSent);
+        }
+        if host.reply_delayed() {
+            return Err(ReplyError::Delayed);
+        }
+        if host.tm_reply_error() {
+            return Ok(Replied::Transaction);
+        }
+        self.reply_error(host, shared, buf, prev_ser_error)
+            .map(Replied::Stateless)
     }
 
     /// The To-tag a stateless reply to this request carries (`$ltt(s)`).

@@ -20,6 +20,13 @@ struct FakeHost {
     /// Hand the module a split of this many header lines, as Kamailio's parser does.
     split_at: Option<usize>,
     stream: bool,
+    /// Kamailio 6.0's final-reply and delayed-reply marks.
+    final_replied: bool,
+    delayed: bool,
+    /// tm answers an internal error (6.0's `t_reply_error`); how many it answered.
+    tm_answers_errors: bool,
+    tm_errors: usize,
+    via_extra: Option<&'static [u8]>,
 }
 
 impl FakeHost {
@@ -37,6 +44,11 @@ impl FakeHost {
             redirects: 0,
             split_at: None,
             stream: false,
+            final_replied: false,
+            delayed: false,
+            tm_answers_errors: false,
+            tm_errors: 0,
+            via_extra: None,
         }
     }
 
@@ -72,6 +84,15 @@ impl Host for FakeHost {
     }
     fn no_reply(&self) -> bool {
         self.no_reply
+    }
+    fn final_replied(&self) -> bool {
+        self.final_replied
+    }
+    fn reply_delayed(&self) -> bool {
+        self.delayed
+    }
+    fn mark_final_reply(&mut self) {
+        self.final_replied = true;
     }
     fn received_test(&self) -> bool {
         self.received
@@ -122,12 +143,20 @@ impl Host for FakeHost {
         self.tm_sent.push((code, reason.to_vec()));
         Ok(())
     }
+    fn tm_reply_error(&mut self) -> bool {
+        self.tm_errors += usize::from(self.tm_answers_errors);
+        self.tm_answers_errors
+    }
+    fn via_extra(&self) -> Option<&[u8]> {
+        self.via_extra
+    }
 }
 
 fn module() -> Module {
     Module {
         signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
         ack_window: 32,
+        via_layout: ViaLayout::AtEnd,
     }
 }
 
@@ -567,5 +596,96 @@ fn over_a_stream_a_reply_may_outgrow_the_buffer_as_native_sizes_it() {
             // A datagram cannot carry more than the buffer: refused, as before.
             assert_eq!(r, Err(ReplyError::Sl(SlError::TooBig)));
         }
+    }
+}
+
+#[test]
+fn a_final_reply_marks_the_request_and_an_error_reply_after_it_is_refused() {
+    let m = module();
+    let shared = Shared::default();
+    let mut h = FakeHost::new(INVITE);
+    let mut buf = [0u8; 2048];
+    // A provisional reply leaves it unmarked; a failed send too.
+    m.send_reply(&mut h, &shared, &mut buf, 180, b"Ringing", None)
+        .unwrap();
+    assert!(!h.final_replied);
+    h.fail_send = true;
+    assert_eq!(send_404(&m, &mut h, &shared, None), Err(ReplyError::Send));
+    assert!(!h.final_replied);
+    h.fail_send = false;
+    send_404(&m, &mut h, &shared, None).unwrap();
+    assert!(h.final_replied);
+    assert_eq!(
+        m.reply_error(&mut h, &shared, &mut buf, -478),
+        Err(ReplyError::FinalSent)
+    );
+    assert_eq!(
+        m.send_reply_error(&mut h, &shared, &mut buf, -478),
+        Err(ReplyError::FinalSent)
+    );
+    assert_eq!(h.sent.len(), 2, "nothing sent after the final reply");
+
+    let mut d = FakeHost::new(INVITE);
+    d.delayed = true;
+    d.tm_answers_errors = true;
+    assert_eq!(
+        m.reply_error(&mut d, &shared, &mut buf, -478),
+        Err(ReplyError::Delayed)
+    );
+    assert_eq!(
+        m.send_reply_error(&mut d, &shared, &mut buf, -478),
+        Err(ReplyError::Delayed)
+    );
+    assert!(d.sent.is_empty() && d.tm_errors == 0);
+}
+
+#[test]
+fn send_reply_error_goes_through_tm_when_tm_answers_else_statelessly() {
+    let m = module();
+    let shared = Shared::default();
+    let mut buf = [0u8; 2048];
+    let mut t = FakeHost::new(INVITE);
+    t.tm_answers_errors = true;
+    assert_eq!(
+        m.send_reply_error(&mut t, &shared, &mut buf, -478),
+        Ok(Replied::Transaction)
+    );
+    assert_eq!((t.tm_errors, t.sent.len()), (1, 0));
+
+    let mut s = FakeHost::new(INVITE);
+    let r = m.send_reply_error(&mut s, &shared, &mut buf, -478);
+    assert!(
+        matches!(r, Ok(Replied::Stateless(Sent { code: 478, .. }))),
+        "{r:?}"
+    );
+    assert!(s.sent[0].starts_with(b"SIP/2.0 478 Unresolvable destination (478/SL)\r\n"));
+    assert!(s.final_replied);
+    assert_eq!(shared.counters.get(Counter::SentErr), 1);
+
+    let mut n = FakeHost::new(INVITE);
+    n.no_reply = true;
+    assert_eq!(
+        m.send_reply_error(&mut n, &shared, &mut buf, -478),
+        Err(ReplyError::NoReply)
+    );
+}
+
+#[test]
+fn the_host_layout_and_extra_via_parameters_reach_the_reply() {
+    let m = Module {
+        via_layout: ViaLayout::AfterRportOrBranch,
+        ..module()
+    };
+    let shared = Shared::default();
+    for split in [None, Some(2)] {
+        let mut h = FakeHost::new(INVITE);
+        h.split_at = split;
+        h.via_extra = Some(b";x=1");
+        send_404(&m, &mut h, &shared, None).unwrap();
+        let reply = String::from_utf8(h.sent[0].clone()).unwrap();
+        assert!(
+            reply.starts_with("SIP/2.0 404 x\r\nVia: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bKm;rport=5099;received=127.0.0.2;x=1\r\n"),
+            "{reply}"
+        );
     }
 }

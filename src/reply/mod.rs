@@ -74,6 +74,19 @@ pub enum Lump<'a> {
     Body(&'a [u8]),
 }
 
+/// Where the host's reply builder puts `;received=` (and a new `;rport=`) on the first Via:
+/// Kamailio moved them in 6.0. The host edge says which one its host is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ViaLayout {
+    /// Kamailio 5.6: an `rport` is replaced where it is; a new `rport`, then `received`, go at
+    /// the end of the Via value.
+    #[default]
+    AtEnd,
+    /// Kamailio 6.0: `rport`, `received` and the script's extra Via parameters go where the
+    /// `rport` they replace was, else right after the `branch`, else at the end.
+    AfterRportOrBranch,
+}
+
 /// What the host decides about a reply, beyond the request itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReplyParams<'a> {
@@ -89,6 +102,10 @@ pub struct ReplyParams<'a> {
     pub server_header: Option<&'a [u8]>,
     /// Complete `Warning: ...` header line, without CRLF (the core's `sip_warning`).
     pub warning: Option<&'a [u8]>,
+    pub via_layout: ViaLayout,
+    /// Parameters the script asked to add to the first Via, each with its `;` (Kamailio 6.0's
+    /// `xavp_via_reply_params`); only [`ViaLayout::AfterRportOrBranch`] hosts have them.
+    pub via_extra: Option<&'a [u8]>,
 }
 
 /// Kamailio adds a To-tag to replies from 180 up when the request's To has none.
@@ -225,28 +242,37 @@ impl Copier<'_, '_> {
         let line_start = w.len;
         let body = h.start as usize..h.value_end as usize;
         if body.start == req.via1_at {
-            match (self.rport, &req.via1.rport) {
-                (Some(rp), Some(old)) => {
-                    // Replace `;rport[=..]` in place, as Kamailio does.
-                    let cut = old.start.checked_sub(1).filter(|&c| c >= body.start);
-                    let (Some(cut), true) = (cut, old.end <= body.end) else {
-                        return Err(SlError::Parse(ParseError::BadVia));
-                    };
-                    w.copy(body.start..cut)?;
-                    w.put(b";rport=")?;
-                    w.put(rp)?;
-                    w.copy(old.end..body.end)?;
+            let v = &req.via1;
+            // Where the added parameters go (`cut`), and where the copy resumes after them:
+            // past the old `;rport[=..]` they replace, as Kamailio does.
+            let (cut, resume) = match (self.rport, &v.rport, p.via_layout) {
+                (Some(_), Some(old), _) => (old.start.checked_sub(1), old.end),
+                (_, _, ViaLayout::AfterRportOrBranch) if v.branch.is_some() => {
+                    (Some(v.branch_end), v.branch_end)
                 }
-                (Some(rp), None) => {
-                    w.copy(body)?;
-                    w.put(b";rport=")?;
-                    w.put(rp)?;
-                }
-                (None, _) => w.copy(body)?,
+                _ => (Some(body.end), body.end),
+            };
+            let Some(cut) = cut.filter(|&c| c >= body.start && c <= resume && resume <= body.end)
+            else {
+                return Err(SlError::Parse(ParseError::BadVia));
+            };
+            w.copy(body.start..cut)?;
+            if let Some(rp) = self.rport {
+                w.put(b";rport=")?;
+                w.put(rp)?;
+            }
+            if p.via_layout == ViaLayout::AtEnd {
+                w.copy(resume..body.end)?;
             }
             if let Some(ip) = p.received {
                 w.put(b";received=")?;
                 w.put(ip)?;
+            }
+            if p.via_layout == ViaLayout::AfterRportOrBranch {
+                if let Some(extra) = p.via_extra {
+                    w.put(extra)?;
+                }
+                w.copy(resume..body.end)?;
             }
         } else {
             w.copy(body)?;
@@ -280,6 +306,7 @@ pub fn reply_bound<'l>(
         + lumps
         + opt(p.to_tag)
         + opt(p.received)
+        + opt(p.via_extra)
         + opt(p.server_header)
         + opt(p.warning)
         + 128

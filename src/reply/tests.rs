@@ -104,6 +104,60 @@ fn rport_is_appended_when_absent_and_received_goes_last() {
     assert!(r.contains("Via: SIP/2.0/UDP h:5;branch=z9hG4bK3, SIP/2.0/UDP g;branch=z9hG4bK4;rport=5;received=::1\r\n"), "{r}");
 }
 
+/// Kamailio 6.0 puts them where the `rport` they replace was, else after the branch
+/// (before a closing quote, where its parser ends the parameter), else at the end; the
+/// script's extra Via parameters follow `received`.
+#[test]
+fn the_6_0_layout_puts_rport_and_received_after_rport_or_branch() {
+    let via = |v: &str| format!("INVITE sip:b@x SIP/2.0\r\nVia: {v}\r\nTo: <sip:b@x>\r\n\r\n");
+    let mut p = params(404, "x");
+    p.via_layout = ViaLayout::AfterRportOrBranch;
+    p.received = Some(b"10.0.0.9");
+    p.rport = Some(5);
+    let cases = [
+        (
+            "SIP/2.0/UDP h:1;rport;branch=z9hG4bKd1;x=a",
+            "SIP/2.0/UDP h:1;rport=5;received=10.0.0.9;y=2;branch=z9hG4bKd1;x=a",
+        ),
+        (
+            "SIP/2.0/UDP h:1;branch=z9hG4bKd1;rport;x=ab",
+            "SIP/2.0/UDP h:1;branch=z9hG4bKd1;rport=5;received=10.0.0.9;y=2;x=ab",
+        ),
+        (
+            "SIP/2.0/UDP h:1;branch=z9hG4bKd1;rport, SIP/2.0/TCP p;branch=z9hG4bKx2",
+            "SIP/2.0/UDP h:1;branch=z9hG4bKd1;rport=5;received=10.0.0.9;y=2, SIP/2.0/TCP p;branch=z9hG4bKx2",
+        ),
+        (
+            "SIP/2.0/UDP h:1;x=1;branch=\"z9hG4bKq\";y=3",
+            "SIP/2.0/UDP h:1;x=1;branch=\"z9hG4bKq;rport=5;received=10.0.0.9;y=2\";y=3",
+        ),
+        (
+            "SIP/2.0/UDP h:1;x=1",
+            "SIP/2.0/UDP h:1;x=1;rport=5;received=10.0.0.9;y=2",
+        ),
+    ];
+    for (v, want) in cases {
+        p.via_extra = Some(b";y=2");
+        let r = build(&via(v), &p, &[]).unwrap();
+        assert!(r.contains(&format!("\r\nVia: {want}\r\n")), "{v}:\n{r}");
+    }
+    // Without an rport to replace, rport and received go after the branch.
+    p.via_extra = None;
+    let r = build(&via("SIP/2.0/UDP h:1;branch=z9hG4bKd1;x=a"), &p, &[]).unwrap();
+    assert!(
+        r.contains("Via: SIP/2.0/UDP h:1;branch=z9hG4bKd1;rport=5;received=10.0.0.9;x=a\r\n"),
+        "{r}"
+    );
+    // 5.6 appends them at the end, and has no extra parameters.
+    p.via_layout = ViaLayout::AtEnd;
+    p.via_extra = Some(b";y=2");
+    let r = build(&via("SIP/2.0/UDP h:1;rport;branch=z9hG4bKd1;x=a"), &p, &[]).unwrap();
+    assert!(
+        r.contains("Via: SIP/2.0/UDP h:1;rport=5;branch=z9hG4bKd1;x=a;received=10.0.0.9\r\n"),
+        "{r}"
+    );
+}
+
 #[test]
 fn body_lump_sets_content_length_and_last_body_wins() {
     let m = "MESSAGE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n";

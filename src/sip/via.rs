@@ -12,6 +12,9 @@ pub struct Via {
     /// The sent-by port digits (empty when the Via has no port).
     pub port: Range<usize>,
     pub branch: Option<Range<usize>>,
+    /// Where the host's parser ends the `branch` parameter (its `start + size`: after the
+    /// value, before a closing quote); read only when there is a branch.
+    pub branch_end: usize,
     /// The `rport` or `rport=N` parameter, without its leading `;`.
     pub rport: Option<Range<usize>>,
     pub received: bool,
@@ -59,6 +62,7 @@ pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
         host,
         port,
         branch: None,
+        branch_end: 0,
         rport: None,
         received: false,
     };
@@ -86,7 +90,12 @@ pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
             c.pos = save;
         }
         if name_bytes.eq_ignore_ascii_case(b"branch") {
-            via.branch = Some(value.unwrap_or(end..end));
+            via.branch = Some(value.clone().unwrap_or(end..end));
+            // Kamailio's parameter size stops at a closing quote.
+            via.branch_end = match value {
+                Some(v) if buf[v.start] == b'"' => v.end - 1,
+                _ => end,
+            };
         } else if name_bytes.eq_ignore_ascii_case(b"rport") {
             via.rport = Some(name.start..end);
         } else if name_bytes.eq_ignore_ascii_case(b"received") {

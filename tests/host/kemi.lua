@@ -16,6 +16,20 @@ function ksr_request_route()
 		KSR.sl.send_reply_mode(403, "Mode Lua", 0)
 	elseif a == "error" then
 		KSR.sl.sl_reply_error()
+	elseif a == "send_reply_error" then
+		-- Kamailio 6.0's; on 5.6 neither sl exports it
+		if KSR.sl.send_reply_error then
+			KSR.sl.send_reply_error()
+		else
+			KSR.sl.sl_send_reply(501, "No send_reply_error")
+		end
+	elseif a == "send_reply_error_tm" then
+		KSR.tm.t_newtran()
+		if KSR.sl.send_reply_error then
+			KSR.sl.send_reply_error()
+		else
+			KSR.sl.sl_send_reply(501, "No send_reply_error")
+		end
 	elseif a == "totag" then
 		KSR.hdr.append_to_reply("X-Totag: " .. KSR.sl.get_reply_totag() .. "\r\n")
 		KSR.sl.sl_send_reply(200, "OK")

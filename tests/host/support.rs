@@ -18,6 +18,47 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The Debian root holding the Kamailio under test (`SL_RS_HOST_ROOT`, set by
+/// `make test-host HOST_SUITE=<suite>`); unset or empty: the machine's own Kamailio.
+pub fn host_root() -> Option<PathBuf> {
+    std::env::var_os("SL_RS_HOST_ROOT")
+        .filter(|r| !r.is_empty())
+        .map(PathBuf::from)
+}
+
+/// A command of the Kamailio under test (`kamailio`, `kamcmd`, `sipp`), run inside its root
+/// when it has one (`scripts/in-root.sh`: same paths, same loopback, same pid).
+pub fn host_command(program: &str) -> Command {
+    match host_root() {
+        Some(r) => {
+            let mut c = Command::new(root().join("scripts/in-root.sh"));
+            c.arg(r).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+/// The host's `kamailio -V` (version and compile flags).
+pub fn host_version() -> String {
+    let out = host_command("kamailio")
+        .arg("-V")
+        .output()
+        .expect("kamailio is installed (make deps)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether the Kamailio under test is 6.0 or newer (what 6.0's sl adds is tested only there).
+pub fn host_is_6() -> bool {
+    host_version()
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("version: kamailio "))
+        .and_then(|v| v.split('.').next())
+        .and_then(|major| major.parse::<u32>().ok())
+        .is_some_and(|major| major >= 6)
+}
+
 /// A folder holding our module as `sl.so`: `SL_RS_MODULE` when set (the load test measures the
 /// release build, as it ships), else the library built with the tests (the test binary sits in
 /// `<target>/debug/deps`, the library in `<target>/debug`).
@@ -166,7 +207,7 @@ impl Kamailio {
 
     /// Runs `kamcmd` on this instance's ctl socket (the config must load ctl).
     pub fn kamcmd(&self, args: &[&str]) -> String {
-        let out = Command::new("kamcmd")
+        let out = host_command("kamcmd")
             .arg("-s")
             .arg(format!("unixs:{}", self.run.join("kamailio_ctl").display()))
             .args(args)
@@ -275,7 +316,7 @@ fn spawn(
     env: &[(&str, String)],
 ) -> Child {
     let mpath = module_path(sl);
-    let mut cmd = Command::new("kamailio");
+    let mut cmd = host_command("kamailio");
     cmd.args(["-DD", "-E", "-f"])
         .arg(cfg)
         .arg("-L")
@@ -307,13 +348,22 @@ pub fn start_expecting_refusal(cfg_text: &str) -> (bool, String) {
 
 /// Like `start_expecting_refusal`, with extra environment variables for Kamailio.
 pub fn start_expecting_refusal_env(cfg_text: &str, env: &[(&str, String)]) -> (bool, String) {
+    start_expecting_refusal_by(Sl::Ours, cfg_text, env)
+}
+
+/// Like `start_expecting_refusal_env`, with the given sl.
+pub fn start_expecting_refusal_by(
+    sl: Sl,
+    cfg_text: &str,
+    env: &[(&str, String)],
+) -> (bool, String) {
     let dir = scratch("refuse");
     let cfg = dir.join("k.cfg");
     std::fs::write(&cfg, cfg_text).unwrap();
     let log = dir.join("log");
     let mut child = spawn(
         &cfg,
-        Sl::Ours,
+        sl,
         &dir,
         &log,
         &[
@@ -419,7 +469,7 @@ pub fn spawn_uas() -> (u16, std::thread::JoinHandle<()>) {
 /// second, at most `limit` at once. Asserts that sipp counted no failed call or timeout;
 /// returns its final screen (the message table).
 pub fn sipp_calls(k: &Kamailio, scenario: &str, calls: u64, rate: u64, limit: u64) -> String {
-    let out = Command::new("sipp")
+    let out = host_command("sipp")
         .arg("-sf")
         .arg(sipp_scenario(scenario))
         .args(["-m", &calls.to_string(), "-r", &rate.to_string()])

@@ -101,8 +101,11 @@ class Kamailio:
         path = f"{module_dir}:{NATIVE}" if module_dir else NATIVE
         self.port = port
         self.log = open(os.path.join(self.work, "kamailio.log"), "w")
+        # SL_RS_HOST_ROOT: the Kamailio of a Debian root (make ... HOST_SUITE=<suite>), run in it.
+        host_root = os.environ.get("SL_RS_HOST_ROOT")
+        in_root = [os.path.join(ROOT, "scripts/in-root.sh"), host_root] if host_root else []
         self.proc = subprocess.Popen(
-            ["kamailio", "-DD", "-E", "-f", os.path.join(ROOT, "tests/wire/wire.cfg"), "-L", path,
+            in_root + ["kamailio", "-DD", "-E", "-f", os.path.join(ROOT, "tests/wire/wire.cfg"), "-L", path,
              "-Y", self.work, "-P", os.path.join(self.work, "k.pid"), "-A", f"SIP_PORT={port}"],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
