@@ -29,7 +29,7 @@ IN_HOST       = $(if $(HOST_SUITE),scripts/in-root.sh $(HOST_ROOT))
 # The other hosts `make test` runs the host suite against, beside the machine's own.
 OTHER_HOSTS  := trixie
 
-.PHONY: deps module module-debug run test test-rust test-c test-host test-other-hosts test-versions test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
+.PHONY: deps module module-debug run test test-rust test-c test-host test-other-hosts test-versions test-deb deb test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
 
 deps:
 	scripts/deps.sh
@@ -47,7 +47,7 @@ run: module
 	$(IN_HOST) kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
 		-Y $(CURDIR)/$(HOST_OUT)/run -P $(CURDIR)/$(HOST_OUT)/run/kamailio.pid
 
-test: deps check test-rust test-c test-host test-wire test-other-hosts test-versions fuzz-smoke
+test: deps check test-rust test-c test-host test-wire test-other-hosts test-versions test-deb fuzz-smoke
 
 # The host suite and the short wire run again on every other supported Kamailio.
 test-other-hosts:
@@ -121,6 +121,16 @@ test-wire: module
 mutants:
 	cargo mutants --version >/dev/null 2>&1 || cargo install cargo-mutants --locked
 	cargo mutants --jobs 2 --timeout 10; rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
+
+# Debian packages kamailio-sl-rs, one per host, in target/deb (scripts/make-deb.sh).
+deb: module
+	scripts/make-deb.sh $(MODULE_DIR)/sl.so target/deb
+	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory module HOST_SUITE=$$h; \
+		scripts/make-deb.sh target/$$h/module/sl.so target/deb $$(scripts/host-root.sh $$h); done
+
+# Each package installed into a clean root of its host, with Debian's stock config.
+test-deb: deb
+	$(CARGO_HOST) scripts/test-deb.sh bookworm $(OTHER_HOSTS)
 
 FUZZ_SECONDS ?= 300
 fuzz: deps

@@ -2,13 +2,19 @@
 # Makes (once) and prints the path of a Debian root holding another Kamailio host, for building
 # and testing the module against it: target/hosts/<suite> with kamailio, its Lua modules (the
 # KEMI tests) and sipp, from Debian's archive (mmdebstrap, as root). Commands run in it through
-# scripts/in-root.sh.
-#   host-root.sh SUITE     e.g. trixie (Kamailio 6.0)
+# scripts/in-root.sh. With `clean`: a root with Debian's kamailio alone, target/hosts/<suite>-clean,
+# that the package test copies and installs our package into.
+#   host-root.sh SUITE [clean]     e.g. trixie (Kamailio 6.0), bookworm (5.6)
 set -euo pipefail
-suite=${1:?usage: host-root.sh SUITE}
+suite=${1:?usage: host-root.sh SUITE [clean]}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-root="$repo/target/hosts/$suite"
-packages=kamailio,kamailio-lua-modules,sip-tester
+if [ "${2:-}" = clean ]; then
+  root="$repo/target/hosts/$suite-clean"
+  packages=kamailio
+else
+  root="$repo/target/hosts/$suite"
+  packages=kamailio,kamailio-lua-modules,sip-tester
+fi
 if [ "$(cat "$root/.sl-rs-packages" 2>/dev/null)" = "$packages" ]; then
   echo "$root"; exit 0
 fi
