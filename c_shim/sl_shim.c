@@ -6,6 +6,7 @@
  * No logic lives here: every decision is made in Rust (the ACK filter's method compare, which
  * every request pays, is the one test made here).
  */
+#include <limits.h>
 #include <string.h>
 
 #include "core/sr_module.h"
@@ -56,7 +57,8 @@
  *  - has send_reply_error() (script and KEMI): the internal-error reply through tm's
  *    t_reply_error when tm answers it, else stateless;
  *  - puts received/rport after the rport they replace or after the branch of the first Via,
- *    with the parameters the script asked for (corex via_reply_add_xavp_params()). */
+ *    with the parameters the script asked for (corex via_reply_add_xavp_params());
+ *  - prints sl.stats as unsigned longs ("j"); 5.6 prints ints ("d"), which we saturate. */
 #if VERSIONVAL >= 6000000
 /* Weak, the only host symbols 5.6 lacks: a module built for 6.0 still opens in 5.6 (which
  * resolves every symbol at dlopen), so that the core's version check refuses it with its own
@@ -66,6 +68,7 @@
 #define SL_HOST_REPLY_MARKS 1
 #define SL_HOST_SEND_REPLY_ERROR 1
 #define SL_HOST_VIA_LAYOUT SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH
+#define SL_HOST_RPC_ULONG 1
 #else
 #define SL_HOST_VIA_LAYOUT SL_SHIM_VIA_AT_END
 #endif
@@ -783,12 +786,18 @@ static void rpc_stats(rpc_t *rpc, void *c)
 {
 	void *st;
 	const char *name;
-	int value, i;
+	unsigned long value;
+	int i;
 
 	if (rpc->add(c, "{", &st) < 0)
 		return;
-	for (i = 0; sl_rs_rpc_field(i, &name, &value) == 0; i++)
-		rpc->struct_add(st, "d", name, value);
+	for (i = 0; sl_rs_rpc_field(i, &name, &value) == 0; i++) {
+#ifdef SL_HOST_RPC_ULONG
+		rpc->struct_add(st, "j", name, value);
+#else
+		rpc->struct_add(st, "d", name, value > INT_MAX ? INT_MAX : (int)value);
+#endif
+	}
 }
 
 rpc_export_t sl_shim_rpc[] = {

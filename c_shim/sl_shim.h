@@ -156,6 +156,6 @@ int sl_rs_ltt_key(const char *s, size_t len);
 /* Statistic `index` of the list registered in mod_init. */
 long sl_rs_stat(int index);
 /* Field `index` of sl.stats: 0 with name and value, -1 past the last. */
-int sl_rs_rpc_field(int index, const char **name, int *value);
+int sl_rs_rpc_field(int index, const char **name, unsigned long *value);
 
 #endif

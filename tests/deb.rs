@@ -67,8 +67,9 @@ fn the_package_replaces_debians_sl_with_no_config_edit_and_purging_restores_it()
 
     assert!(!stock_sl_is_ours(), "Debian's sl before the package");
 
-    let (ok, log) = in_root(&["dpkg", "-i", &deb]);
-    assert!(ok, "dpkg -i {deb}:\n{log}");
+    // As the README installs it.
+    let (ok, log) = in_root(&["apt-get", "install", "-y", &deb]);
+    assert!(ok, "apt-get install {deb}:\n{log}");
     let (_, diversions) = in_root(&["dpkg-divert", "--list", SL]);
     assert!(
         diversions.contains(&format!("diversion of {SL} to {distrib} by kamailio-sl-rs")),
@@ -78,8 +79,8 @@ fn the_package_replaces_debians_sl_with_no_config_edit_and_purging_restores_it()
     assert!(ok, "Debian's module kept as {distrib}");
     assert!(stock_sl_is_ours(), "ours once installed");
 
-    let (ok, log) = in_root(&["dpkg", "--purge", "kamailio-sl-rs"]);
-    assert!(ok, "dpkg --purge:\n{log}");
+    let (ok, log) = in_root(&["apt-get", "purge", "-y", "kamailio-sl-rs"]);
+    assert!(ok, "apt-get purge:\n{log}");
     let (_, diversions) = in_root(&["dpkg-divert", "--list", SL]);
     assert!(diversions.trim().is_empty(), "{diversions}");
     // Debian's file is back, as its package shipped it.

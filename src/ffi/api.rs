@@ -2,7 +2,7 @@
 //! KEMI (whose C tables live in the shim and land here), `$ltt`, the statistics and
 //! `sl.stats`, and `mod_register`.
 use core::cell::Cell;
-use core::ffi::{c_char, c_int, c_long, c_void};
+use core::ffi::{c_char, c_int, c_long, c_ulong, c_void};
 
 use super::host::{host_bytes, log_err, Msg, GLOBAL};
 use super::init::report_panic;
@@ -201,12 +201,12 @@ pub extern "C" fn sl_rs_stat(index: c_int) -> c_long {
     })
 }
 
-/// Field `index` of `sl.stats` (native prints ints; values beyond saturate).
+/// Field `index` of `sl.stats`.
 #[no_mangle]
 pub extern "C" fn sl_rs_rpc_field(
     index: c_int,
     name: *mut *const c_char,
-    value: *mut c_int,
+    value: *mut c_ulong,
 ) -> c_int {
     ffi_guard("sl.stats", -1, || {
         let (Some(g), Some((n, c))) = (GLOBAL.get(), RPC_FIELDS.get(index as usize)) else {
@@ -215,7 +215,8 @@ pub extern "C" fn sl_rs_rpc_field(
         if name.is_null() || value.is_null() {
             return -1;
         }
-        let v = c_int::try_from(g.shared.get().counters.get(*c)).unwrap_or(c_int::MAX);
+        // The shim prints it as the host's own sl does (5.6: an int, saturated here).
+        let v = c_ulong::try_from(g.shared.get().counters.get(*c)).unwrap_or(c_ulong::MAX);
         // SAFETY: checked non-NULL; the caller's outputs; the name is 'static.
         unsafe {
             *name = n.as_ptr();
