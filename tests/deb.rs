@@ -9,8 +9,6 @@
 #[path = "host/support.rs"]
 mod support;
 
-use std::path::Path;
-
 use support::*;
 
 const SL: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules/sl.so";
@@ -29,19 +27,9 @@ fn in_root(args: &[&str]) -> (bool, String) {
 /// Starts Debian's stock config with the root's installed modules; returns whether its sl is
 /// ours (`sl.stats` has `1xx`), after checking that it answers an OPTIONS keepalive.
 fn stock_sl_is_ours() -> bool {
-    let port = free_port();
-    let k = Kamailio::start_args(
-        Path::new("/etc/kamailio/kamailio.cfg"),
-        Sl::Native, // -L the root's module folder: whatever sl.so is installed there
-        1,
-        port,
-        &[
-            "-l".into(),
-            format!("udp:127.0.0.1:{port}"),
-            "-n".into(),
-            "1".into(),
-        ],
-    );
+    // -L the root's module folder: whatever sl.so is installed there.
+    let k = start_stock_config(Sl::Native);
+    let port = k.port;
     let sock = udp_client();
     let p = sock.local_addr().unwrap().port();
     let options = format!(

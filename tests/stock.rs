@@ -192,19 +192,8 @@ fn debian_stock_config_runs_with_our_sl_and_answers_register_and_options() {
         "kamailio -c refused the stock config:\n{text}"
     );
 
-    let port = free_port();
-    let k = Kamailio::start_args(
-        stock,
-        Sl::Ours,
-        1,
-        port,
-        &[
-            "-l".into(),
-            format!("udp:127.0.0.1:{port}"),
-            "-n".into(),
-            "2".into(),
-        ],
-    );
+    let k = start_stock_config(Sl::Ours);
+    let port = k.port;
     let sock = udp_client();
     let p = sock.local_addr().unwrap().port();
     let register = format!(

@@ -211,19 +211,7 @@ pub extern "C" fn sl_rs_w_sl_reply_error(
     _p1: *mut c_char,
     _p2: *mut c_char,
 ) -> c_int {
-    ffi_guard("sl_reply_error", -1, || {
-        // SAFETY: the host passes the message being processed, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
-        // SAFETY: reads a core global.
-        let err = unsafe { sl_shim_prev_ser_error() };
-        let r = with_reply_buf(|buf| g.module.reply_error(&mut m, g.shared.get(), buf, err));
-        if r.is_ok() {
-            log_err!("sl-rs: stateless error reply used for internal error {err}");
-        }
-        script_result("sl_reply_error", r.map(drop))
-    })
+    reply_error("sl_reply_error", msg, false)
 }
 
 /// `send_reply_error()` (Kamailio 6.0): the internal-error reply through tm when tm answers
@@ -234,18 +222,32 @@ pub extern "C" fn sl_rs_w_send_reply_error(
     _p1: *mut c_char,
     _p2: *mut c_char,
 ) -> c_int {
-    ffi_guard("send_reply_error", -1, || {
+    reply_error("send_reply_error", msg, true)
+}
+
+/// The two internal-error replies; `tm_first` asks tm before answering statelessly.
+fn reply_error(func: &str, msg: *mut sip_msg, tm_first: bool) -> c_int {
+    ffi_guard(func, -1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
         let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
             return -1;
         };
         // SAFETY: reads a core global.
         let err = unsafe { sl_shim_prev_ser_error() };
-        let r = with_reply_buf(|buf| g.module.send_reply_error(&mut m, g.shared.get(), buf, err));
+        let (module, shared) = (&g.module, g.shared.get());
+        let r = with_reply_buf(|buf| {
+            if tm_first {
+                module.send_reply_error(&mut m, shared, buf, err)
+            } else {
+                module
+                    .reply_error(&mut m, shared, buf, err)
+                    .map(Replied::Stateless)
+            }
+        });
         if let Ok(Replied::Stateless(_)) = r {
             log_err!("sl-rs: stateless error reply used for internal error {err}");
         }
-        script_result("send_reply_error", r.map(drop))
+        script_result(func, r.map(drop))
     })
 }
 

@@ -278,12 +278,7 @@ impl Module {
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
-        if host.final_replied() {
-            return Err(ReplyError::FinalSent);
-        }
-        if host.reply_delayed() {
-            return Err(ReplyError::Delayed);
-        }
+        not_answered(host)?;
         let e = error_reply(prev_ser_error);
         let sent = self.send_reply(host, shared, buf, e.code, e.reason(), None)?;
         shared.counters.reply_error();
@@ -299,12 +294,7 @@ impl Module {
         buf: &mut [u8],
         prev_ser_error: i32,
     ) -> Result<Replied, ReplyError> {
-        if host.final_replied() {
-            return Err(ReplyError::FinalSent);
-        }
-        if host.reply_delayed() {
-            return Err(ReplyError::Delayed);
-        }
+        not_answered(host)?;
         if host.tm_reply_error() {
             return Ok(Replied::Transaction);
         }
@@ -347,6 +337,18 @@ impl Module {
         }
         Ok(d)
     }
+}
+
+/// An internal-error reply is refused once a final reply went out or while tm delays one
+/// (Kamailio 6.0's marks; a 5.6 host has neither).
+fn not_answered<H: Host>(host: &H) -> Result<(), ReplyError> {
+    if host.final_replied() {
+        return Err(ReplyError::FinalSent);
+    }
+    if host.reply_delayed() {
+        return Err(ReplyError::Delayed);
+    }
+    Ok(())
 }
 
 /// The request, and the header lines the host split (none when it is read from its bytes).

@@ -1,4 +1,13 @@
 -- Routing logic of the KEMI tests: every KSR.sl function, selected by the X-Action header.
+
+-- KSR.sl.send_reply_error is Kamailio 6.0's; on 5.6 neither sl exports it.
+local function send_reply_error()
+	if KSR.sl.send_reply_error then
+		KSR.sl.send_reply_error()
+	else
+		KSR.sl.sl_send_reply(501, "No send_reply_error")
+	end
+end
 function ksr_request_route()
 	local ci = KSR.pv.gete("$ci")
 	if KSR.is_ACK() then
@@ -17,19 +26,10 @@ function ksr_request_route()
 	elseif a == "error" then
 		KSR.sl.sl_reply_error()
 	elseif a == "send_reply_error" then
-		-- Kamailio 6.0's; on 5.6 neither sl exports it
-		if KSR.sl.send_reply_error then
-			KSR.sl.send_reply_error()
-		else
-			KSR.sl.sl_send_reply(501, "No send_reply_error")
-		end
+		send_reply_error()
 	elseif a == "send_reply_error_tm" then
 		KSR.tm.t_newtran()
-		if KSR.sl.send_reply_error then
-			KSR.sl.send_reply_error()
-		else
-			KSR.sl.sl_send_reply(501, "No send_reply_error")
-		end
+		send_reply_error()
 	elseif a == "totag" then
 		KSR.hdr.append_to_reply("X-Totag: " .. KSR.sl.get_reply_totag() .. "\r\n")
 		KSR.sl.sl_send_reply(200, "OK")

@@ -398,6 +398,24 @@ pub fn udp_client() -> UdpSocket {
     s
 }
 
+/// Debian's own `/etc/kamailio/kamailio.cfg` (of the host under test) with `sl`, listening on
+/// 127.0.0.1 only (it has no `listen` line) with two UDP workers.
+pub fn start_stock_config(sl: Sl) -> Kamailio {
+    let port = free_port();
+    Kamailio::start_args(
+        Path::new("/etc/kamailio/kamailio.cfg"),
+        sl,
+        1,
+        port,
+        &[
+            "-l".into(),
+            format!("udp:127.0.0.1:{port}"),
+            "-n".into(),
+            "2".into(),
+        ],
+    )
+}
+
 /// A config from `tests/host/`.
 pub fn host_cfg(name: &str) -> PathBuf {
     root().join("tests/host").join(name)
