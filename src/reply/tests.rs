@@ -158,6 +158,36 @@ fn the_6_0_layout_puts_rport_and_received_after_rport_or_branch() {
     );
 }
 
+/// Offsets a host handed over are checked, not trusted: a branch or rport outside the first
+/// Via's value refuses the reply instead of copying from elsewhere.
+#[test]
+fn the_6_0_layout_refuses_positions_outside_the_first_via() {
+    let m = "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h:1;branch=z9hG4bKd1;rport\r\nTo: <sip:b@x>\r\n\r\n";
+    let mut p = params(404, "x");
+    p.via_layout = ViaLayout::AfterRportOrBranch;
+    let value_end = m.find(";rport").unwrap() + ";rport".len();
+    let mut out = [0u8; 1024];
+    let mut req = Request::parse(m.as_bytes()).unwrap();
+    assert!(build_reply(&req, &[], &p, [], &mut out).is_ok());
+    // After the Via value, or before it.
+    for at in [value_end + 1, req.via1_at - 1] {
+        req.via1.branch_end = at;
+        assert_eq!(
+            build_reply(&req, &[], &p, [], &mut out),
+            Err(SlError::Parse(ParseError::BadVia)),
+            "{at}"
+        );
+    }
+    // An rport to replace that runs past the value.
+    let mut req = Request::parse(m.as_bytes()).unwrap();
+    p.rport = Some(5);
+    req.via1.rport = Some(value_end - 5..value_end + 2);
+    assert_eq!(
+        build_reply(&req, &[], &p, [], &mut out),
+        Err(SlError::Parse(ParseError::BadVia))
+    );
+}
+
 #[test]
 fn body_lump_sets_content_length_and_last_body_wins() {
     let m = "MESSAGE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n";
@@ -362,11 +392,13 @@ fn the_reply_bound_is_twice_the_request_and_what_the_reply_adds() {
     p.received = Some(b"192.0.2.1");
     p.server_header = Some(b"Server: s");
     p.warning = Some(b"Warning: w");
+    p.via_extra = Some(b";x=1");
     let lumps = [Lump::Header(b"X: 1\r\n"), Lump::Body(b"body")];
-    // 2 x 100, reason 7, lumps 6 + 4, tag 3, received 9, Server 9, Warning 10, and 128.
+    // 2 x 100, reason 7, lumps 6 + 4, tag 3, received 9, Via extra 4, Server 9, Warning 10,
+    // and 128.
     assert_eq!(
         reply_bound(100, &p, lumps),
-        200 + 7 + 10 + 3 + 9 + 9 + 10 + 128
+        200 + 7 + 10 + 3 + 9 + 4 + 9 + 10 + 128
     );
 }
 
