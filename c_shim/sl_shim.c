@@ -67,10 +67,10 @@
 #pragma weak xavp_serialize_fields_style
 #define SL_HOST_REPLY_MARKS 1
 #define SL_HOST_SEND_REPLY_ERROR 1
-#define SL_HOST_VIA_LAYOUT SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH
+#define SL_HOST_FEATURES (SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH | SL_SHIM_REPLY_MARKS)
 #define SL_HOST_RPC_ULONG 1
 #else
-#define SL_HOST_VIA_LAYOUT SL_SHIM_VIA_AT_END
+#define SL_HOST_FEATURES 0
 #endif
 
 /* ---- (a) what the host reads; the dlsym roots pointing here live in src/ffi/exports.rs ---- */
@@ -195,7 +195,7 @@ void sl_shim_msg_mark_final_reply(struct sip_msg *msg)
 #endif
 }
 
-int sl_shim_via_layout(void) { return SL_HOST_VIA_LAYOUT; }
+int sl_shim_host_features(void) { return SL_HOST_FEATURES; }
 
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
 {

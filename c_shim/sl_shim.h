@@ -27,8 +27,9 @@ enum sl_shim_totag { SL_SHIM_TOTAG_AUTO = 0, SL_SHIM_TOTAG_STATELESS = 1, SL_SHI
 /* The marks Kamailio 6.0 keeps on a request (sl_shim_msg_reply_marks; 0 on 5.6). */
 enum sl_shim_mark { SL_SHIM_MARK_FINAL = 1, SL_SHIM_MARK_DELAYED = 2 };
 
-/* Where the host puts received/rport on a reply's first Via (Rust's ViaLayout). */
-enum sl_shim_via { SL_SHIM_VIA_AT_END = 0, SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH = 1 };
+/* What the host version has (sl_shim_host_features): the 6.0 place of received/rport on a
+ * reply's first Via (Rust's ViaLayout), the 6.0 reply marks. */
+enum sl_shim_feature { SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH = 1, SL_SHIM_REPLY_MARKS = 2 };
 
 /* What a reply lump is. */
 enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
@@ -44,7 +45,7 @@ size_t sl_shim_sizeof_sip_msg(void);
 int sl_shim_msg_no_reply(struct sip_msg *msg);
 int sl_shim_msg_reply_marks(struct sip_msg *msg);
 void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
-int sl_shim_via_layout(void);
+int sl_shim_host_features(void);
 /* The extra first-Via parameters the script asked for (6.0), in the core's PV buffer, valid
  * until the next use of that buffer in this process; NULL when none. */
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len);

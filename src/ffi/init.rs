@@ -101,16 +101,18 @@ fn mod_init() -> Result<(), String> {
         shared.free();
         return Err(e);
     }
+    // SAFETY: a constant of the shim, which names what differs between host versions.
+    let features = unsafe { sl_shim_host_features() };
     let global = Global {
         module: Module {
             signature,
             ack_window: window,
-            // SAFETY: a constant of the shim, which names what differs between host versions.
-            via_layout: if unsafe { sl_shim_via_layout() } == SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH {
+            via_layout: if features & SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH != 0 {
                 ViaLayout::AfterRportOrBranch
             } else {
                 ViaLayout::AtEnd
             },
+            reply_marks: features & SL_SHIM_REPLY_MARKS != 0,
         },
         shared,
         default_code,

@@ -22,6 +22,7 @@ pub const SL_SHIM_TOTAG_TM: c_int = 2;
 pub const SL_SHIM_MARK_FINAL: c_int = 1;
 pub const SL_SHIM_MARK_DELAYED: c_int = 2;
 pub const SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH: c_int = 1;
+pub const SL_SHIM_REPLY_MARKS: c_int = 2;
 pub const SL_SHIM_LUMP_HDR: c_int = 1;
 pub const SL_SHIM_LUMP_BODY: c_int = 2;
 extern "C" {
@@ -32,7 +33,7 @@ extern "C" {
     pub fn sl_shim_msg_no_reply(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_reply_marks(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_mark_final_reply(msg: *mut sip_msg);
-    pub fn sl_shim_via_layout() -> c_int;
+    pub fn sl_shim_host_features() -> c_int;
     pub fn sl_shim_via_extra(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;

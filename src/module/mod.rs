@@ -121,8 +121,11 @@ pub struct Module {
     pub signature: Signature,
     /// Length of the ACK window in ticks (Kamailio's `SL_RPL_WAIT_TIME`, 2 s).
     pub ack_window: u32,
-    /// Where the host's version puts `received`/`rport` on the first Via.
+    /// Where the host's version puts `received`/`rport` on the first Via (and whether it has
+    /// the script's extra Via parameters: only the 6.0 layout does).
     pub via_layout: ViaLayout,
+    /// The host marks requests answered (6.0); 5.6 has no such mark, so nothing is set.
+    pub reply_marks: bool,
 }
 
 /// A reply that went out.
@@ -204,7 +207,10 @@ impl Module {
                 server_header: host.server_header(),
                 warning: host.warning(),
                 via_layout: self.via_layout,
-                via_extra: host.via_extra(),
+                via_extra: match self.via_layout {
+                    ViaLayout::AfterRportOrBranch => host.via_extra(),
+                    ViaLayout::AtEnd => None,
+                },
             };
             // The last byte stays for a NUL after the reply: native hands the host (callbacks,
             // event routes, the core's parser) a NUL-terminated buffer.
@@ -238,7 +244,7 @@ impl Module {
         };
         host.send(out, code, reason)
             .map_err(|SendFailed| ReplyError::Send)?;
-        if code >= 200 {
+        if code >= 200 && self.reply_marks {
             host.mark_final_reply();
         }
         Ok(Sent { code, len })

@@ -157,6 +157,7 @@ fn module() -> Module {
         signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
         ack_window: 32,
         via_layout: ViaLayout::AtEnd,
+        reply_marks: true,
     }
 }
 
