@@ -97,7 +97,9 @@ mod host {
         // The parsed message Rust reads (src/ffi/msg.rs): the request line, the header list,
         // the first Via and the To. Whatever they point at beyond that stays opaque.
         let msg = bindgen_over(crate_dir, &src, &cdefs, "msg_types.h")
-            .allowlist_type("sip_msg|hdr_field|via_body|via_param|to_body|sip_protos")
+            .allowlist_type(
+                "sip_msg|hdr_field|via_body|via_param|to_body|sip_protos|request_method",
+            )
             .allowlist_var("SIP_REQUEST")
             .derive_default(false);
         write_bindings(msg, &out.join("msg_bindings.rs"));

@@ -514,6 +514,8 @@ int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int cod
 
 void sl_shim_ack_filtered(struct sip_msg *msg)
 {
+	/* here rather than from Rust: LM_DBG's level test inline, as native's filter pays it */
+	LM_DBG("sl-rs: ACK to a local stateless reply absorbed\n");
 	run_callbacks(SLCB_ACK_FILTERED, msg, 0, NULL, NULL, NULL);
 	if (evrt_filtered_ack >= 0)
 		run_top_route(event_rt.rlist[evrt_filtered_ack], msg, 0);

@@ -203,6 +203,10 @@ impl Host for Msg {
         super::msg::split(self, lines)
     }
 
+    fn is_ack(&self) -> bool {
+        super::msg::is_ack(self)
+    }
+
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         super::msg::ack_facts(self)
     }

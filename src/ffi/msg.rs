@@ -259,7 +259,9 @@ fn copied_lines(mut h: *const sys::hdr_field, b: Buf, out: &mut [Line]) -> Optio
 /// when it has not parsed all of them (the caller then reads the bytes itself).
 pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
-    let bytes = crate::module::Host::msg(msg);
+    // SAFETY: a valid message for this call (`Msg`'s invariant): its buffer holds `len` bytes
+    // for as long as the message lives.
+    let bytes = unsafe { super::host::host_bytes((*m).buf, usize::try_from((*m).len).ok()?) };
     let b = Buf {
         start: bytes.as_ptr() as usize,
         len: bytes.len(),
@@ -292,6 +294,18 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
             call_id: slice((*callid).body)?,
         };
         Some((tag, input))
+    }
+}
+
+/// Whether the core parsed the request's method as ACK (its parser compares in any case).
+pub fn is_ack(msg: &Msg) -> bool {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); the request arm of the first
+    // line's union is the one the parser filled when the type is SIP_REQUEST.
+    unsafe {
+        let fl = &raw const (*m).first_line;
+        i32::from((*fl).type_) == sys::SIP_REQUEST as i32
+            && (*fl).u.request.method_value == sys::request_method_METHOD_ACK as _
     }
 }
 

@@ -27,8 +27,7 @@ pub extern "C" fn sl_rs_filter_ack(
         let now = crate::module::Host::ticks(&m);
         match g.module.filter_ack(&m, now, g.shared.get()) {
             Ok(AckDecision::Absorb) => {
-                log_dbg!("sl-rs: ACK to a local stateless reply absorbed");
-                // SAFETY: valid message; runs the callbacks and the event route.
+                // SAFETY: valid message; logs (debug), runs the callbacks and the event route.
                 unsafe { sl_shim_ack_filtered(msg) };
                 0
             }

@@ -27,6 +27,9 @@ pub trait Host {
     /// a reply copies, in order, written into `lines`; `None` when it has nothing, or more such
     /// lines than `lines` holds (the module then reads `msg()` itself).
     fn split<'l>(&self, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])>;
+    /// The request is an ACK, by its method as the host read it (in any case, after leading
+    /// blank lines).
+    fn is_ack(&self) -> bool;
     /// An ACK's To-tag (`None`: it has none) and what our tag for it is computed from, as the
     /// host's parser read them; `None` when it did not read all of them.
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
@@ -323,8 +326,7 @@ impl Module {
     ) -> Result<AckDecision, SlError> {
         // Cheap tests first: most traffic is not ACK, and outside the window nothing needs
         // reading (the decision is the same as after parsing: `decide` tests the window first).
-        let msg = host.msg();
-        if !looks_like_ack(msg) {
+        if !host.is_ack() {
             return Ok(AckDecision::NotAck);
         }
         let deadline = shared.ack_deadline.load(Ordering::Relaxed);
@@ -334,7 +336,7 @@ impl Module {
         let d = match host.ack_facts() {
             Some((tag, input)) => ack::decide_ack(tag, &input, &self.signature, now, deadline),
             None => {
-                let req = Request::parse_ack_facts(msg)?;
+                let req = Request::parse_ack_facts(host.msg())?;
                 ack::decide(&req, &self.signature, now, deadline)
             }
         };

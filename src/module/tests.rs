@@ -65,6 +65,9 @@ impl Host for FakeHost {
     fn msg(&self) -> &[u8] {
         &self.msg
     }
+    fn is_ack(&self) -> bool {
+        looks_like_ack(&self.msg)
+    }
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         // What a host whose parser read the whole head hands over.
         self.split_at?;

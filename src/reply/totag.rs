@@ -52,22 +52,7 @@ impl Signature {
         let mut tag = [0u8; TOTAG_LEN];
         tag[..SIGNATURE_LEN].copy_from_slice(&self.0);
         tag[SIGNATURE_LEN] = SEPARATOR;
-        // Kamailio's string arrays end at the first absent string: without a port in the top
-        // Via, the first value covers the host alone and the second nothing (likewise from an
-        // absent host on; branch and Call-ID come last, so absent is empty for them).
-        let (host, port) = (t.host, t.port);
-        let first: &[&[u8]] = match (host.is_empty(), port.is_empty()) {
-            (true, _) => &[],
-            (false, true) => &[host],
-            (false, false) => &[host, port, t.branch],
-        };
-        let second: &[&[u8]] = match (port.is_empty(), host.is_empty()) {
-            (true, _) => &[],
-            (false, true) => &[port],
-            (false, false) => &[port, host, t.call_id],
-        };
-        crc_hex(first, &mut tag[SIGNATURE_LEN + 1..SIGNATURE_LEN + 5]);
-        crc_hex(second, &mut tag[SIGNATURE_LEN + 5..]);
+        tag[SIGNATURE_LEN + 1..].copy_from_slice(&suffix(t));
         tag
     }
 
@@ -77,10 +62,36 @@ impl Signature {
         self.is_ours_for(&TagInput::of(req), tag)
     }
 
-    /// [`Signature::is_ours`] from the request's fields; the cheap tests first.
+    /// [`Signature::is_ours`] from the request's fields; the cheap tests first, and only the
+    /// suffix computed (the ACK filter runs this on every ACK in the window).
     pub fn is_ours_for(&self, t: &TagInput, tag: &[u8]) -> bool {
-        tag.len() == TOTAG_LEN && tag.starts_with(&self.0) && tag == self.tag_for(t)
+        let Some((sig, rest)) = tag.split_first_chunk::<SIGNATURE_LEN>() else {
+            return false;
+        };
+        *sig == self.0 && rest.len() == 9 && rest[0] == SEPARATOR && rest[1..] == suffix(t)
     }
+}
+
+/// The 8-hex-digit suffix of the tag for these fields. Kamailio's string arrays end at the
+/// first absent string: without a port in the top Via, the first value covers the host alone
+/// and the second nothing (likewise from an absent host on; branch and Call-ID come last, so
+/// absent is empty for them).
+fn suffix(t: &TagInput) -> [u8; 8] {
+    let (host, port) = (t.host, t.port);
+    let first: &[&[u8]] = match (host.is_empty(), port.is_empty()) {
+        (true, _) => &[],
+        (false, true) => &[host],
+        (false, false) => &[host, port, t.branch],
+    };
+    let second: &[&[u8]] = match (port.is_empty(), host.is_empty()) {
+        (true, _) => &[],
+        (false, true) => &[port],
+        (false, false) => &[port, host, t.call_id],
+    };
+    let mut out = [0u8; 8];
+    crc_hex(first, &mut out[..4]);
+    crc_hex(second, &mut out[4..]);
+    out
 }
 
 /// What the To-tag suffix is computed from: the top Via's host, port and branch, and the
