@@ -58,7 +58,9 @@
  *    t_reply_error when tm answers it, else stateless;
  *  - puts received/rport after the rport they replace or after the branch of the first Via,
  *    with the parameters the script asked for (corex via_reply_add_xavp_params());
- *  - prints sl.stats as unsigned longs ("j"); 5.6 prints ints ("d"), which we saturate. */
+ *  - prints sl.stats as unsigned longs ("j"); 5.6 prints ints ("d"), which we saturate;
+ *  - gives the functions free-fixups, so their parameters may be expressions evaluated per
+ *    call (`sl_send_reply(400 + $var(n), "x" + $var(r))`); 5.6 refuses those at start-up. */
 #if VERSIONVAL >= 6000000
 /* Weak, the only host symbols 5.6 lacks: a module built for 6.0 still opens in 5.6 (which
  * resolves every symbol at dlopen), so that the core's version check refuses it with its own
@@ -69,7 +71,18 @@
 #define SL_HOST_SEND_REPLY_ERROR 1
 #define SL_HOST_FEATURES (SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH | SL_SHIM_REPLY_MARKS)
 #define SL_HOST_RPC_ULONG 1
+static int free_fixup_reply_mode(void **param, int param_no)
+{
+	/* the mode is fixed up as an int, like the code */
+	return fixup_free_fparam_all(param, param_no == 3 ? 1 : param_no);
+}
+#define SL_FREE_FPARAM fixup_free_fparam_all
+#define SL_FREE_REPLY_MODE free_fixup_reply_mode
+#define SL_FREE_SPVE fixup_free_spve_all
 #else
+#define SL_FREE_FPARAM 0
+#define SL_FREE_REPLY_MODE 0
+#define SL_FREE_SPVE 0
 #define SL_HOST_FEATURES 0
 #endif
 
@@ -88,14 +101,14 @@ static str event_callback_lres_sent = STR_NULL;
 static int bind_sl(sl_api_t *api);
 
 cmd_export_t sl_shim_cmds[] = {
-	{"sl_send_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_send_reply, 0,
+	{"sl_send_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_send_reply,
+		SL_FREE_FPARAM, REQUEST_ROUTE},
+	{"sl_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_reply, SL_FREE_FPARAM,
 		REQUEST_ROUTE},
-	{"sl_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_reply, 0,
-		REQUEST_ROUTE},
-	{"send_reply", (cmd_function)sl_rs_w_send_reply, 2, sl_rs_fixup_send_reply, 0,
+	{"send_reply", (cmd_function)sl_rs_w_send_reply, 2, sl_rs_fixup_send_reply, SL_FREE_FPARAM,
 		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
 	{"send_reply_mode", (cmd_function)sl_rs_w_send_reply_mode, 3, sl_rs_fixup_send_reply_mode,
-		0, REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
+		SL_FREE_REPLY_MODE, REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
 	{"sl_reply_error", (cmd_function)sl_rs_w_sl_reply_error, 0, 0, 0, REQUEST_ROUTE},
 #ifdef SL_HOST_SEND_REPLY_ERROR
 	{"send_reply_error", (cmd_function)sl_rs_w_send_reply_error, 0, 0, 0,
@@ -103,9 +116,9 @@ cmd_export_t sl_shim_cmds[] = {
 #endif
 	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply0, 0, 0, 0, ONREPLY_ROUTE},
 	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply1, 1,
-		sl_rs_fixup_sl_forward_reply, 0, ONREPLY_ROUTE},
+		sl_rs_fixup_sl_forward_reply, SL_FREE_SPVE, ONREPLY_ROUTE},
 	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply2, 2,
-		sl_rs_fixup_sl_forward_reply, 0, ONREPLY_ROUTE},
+		sl_rs_fixup_sl_forward_reply, SL_FREE_SPVE, ONREPLY_ROUTE},
 	{"bind_sl", (cmd_function)bind_sl, 0, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };

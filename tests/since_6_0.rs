@@ -1,6 +1,7 @@
 //! What Kamailio 6.0's sl adds over 5.6's, compared with 6.0's native sl: `send_reply_error()`
 //! (through tm when tm answers, else stateless), the final-reply mark that makes a later
-//! internal-error reply refuse, and the script's extra first-Via parameters. On 5.6, the same
+//! internal-error reply refuse, the script's extra first-Via parameters, and expressions as
+//! function parameters (free-fixups). On 5.6, the same
 //! config is refused by ours as by native: neither has those functions.
 #![cfg(feature = "kamailio")]
 
@@ -94,6 +95,8 @@ fn what_6_0_adds_equals_native_6_0_and_5_6_refuses_it_for_both() {
         "final_then_error",
         "provisional_then_error",
         "via_params",
+        "expressions",
+        "mode_expressions",
     ] {
         let sock = udp_client();
         let (a, b) = (
@@ -143,6 +146,8 @@ fn what_6_0_adds_equals_native_6_0_and_5_6_refuses_it_for_both() {
     let pr = &got["provisional_then_error"];
     assert_eq!(pr.len(), 2, "{pr:?}");
     assert_eq!(status(&pr[0]), "SIP/2.0 180 Ringing");
+    assert_eq!(status(&got["expressions"][0]), "SIP/2.0 404 Bad Thing");
+    assert_eq!(status(&got["mode_expressions"][0]), "SIP/2.0 403 Mode 3");
     let v = &got["via_params"];
     assert!(
         v[0].contains(";rport=") && v[0].contains(";received=127.0.0.1;y=two;x=1;x=1\r\n"),
