@@ -1,7 +1,7 @@
 //! The `tag` parameter of a To or From value (name-addr or addr-spec).
 use core::ops::Range;
 
-use super::{is_lws, memchr};
+use super::{memchr, trim};
 
 /// Finds the `tag` parameter's value in `buf[value]`. Parameters start after the closing `>` of
 /// a name-addr, or at the first `;` of a bare addr-spec (RFC 3261 20.10). `None` when there is
@@ -49,14 +49,6 @@ fn params_start(v: &[u8]) -> Option<usize> {
         i += 1;
     }
     Some(v.len())
-}
-
-/// `r` without its leading and trailing white space (empty when that is all there is).
-fn trim(v: &[u8], r: Range<usize>) -> Range<usize> {
-    let s = &v[r.clone()];
-    let lead = s.iter().take_while(|&&b| is_lws(b)).count();
-    let trail = s[lead..].iter().rev().take_while(|&&b| is_lws(b)).count();
-    r.start + lead..r.end - trail
 }
 
 /// `a.b.c.d` for an IPv4 address (what Kamailio's `ip_addr2sbuf` prints), written into `buf`.

@@ -1,7 +1,7 @@
 //! Header lines: where each starts and ends (folded lines included), its name and value, and
 //! the rules Kamailio's own parser applies to them (the end of the head, the bytes of a name,
 //! Content-Length and the opening of a Via), so a line the core would refuse is refused here.
-use super::{is_lws, Header, HeaderKind, ParseError};
+use super::{is_lws, trim, Header, HeaderKind, ParseError};
 use crate::sip::memchr;
 
 /// Iterator over header lines from an offset to the empty line that closes the head.
@@ -65,18 +65,13 @@ impl<'a> Headers<'a> {
         if name.is_empty() || buf[colon] != b':' {
             return Err(ParseError::BadHeader);
         }
-        let after = &buf[colon + 1..eol];
-        let lead = after.iter().take_while(|&&b| is_lws(b)).count();
-        let trail = after[lead..]
-            .iter()
-            .rev()
-            .take_while(|&&b| is_lws(b))
-            .count();
         // An empty value sits right after the colon, not after the line end: a copy of
         // `name: value` must never carry the line's terminator (found by fuzzing).
-        let (vs, ve) = match lead == after.len() {
-            true => (colon + 1, colon + 1),
-            false => (colon + 1 + lead, eol - trail),
+        let value = trim(buf, colon + 1..eol);
+        let (vs, ve) = if value.is_empty() {
+            (colon + 1, colon + 1)
+        } else {
+            (value.start, value.end)
         };
         let kind = HeaderKind::of(name);
         match kind {

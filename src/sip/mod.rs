@@ -342,6 +342,16 @@ fn is_version(v: &[u8]) -> bool {
         && num.iter().all(|b| b.is_ascii_digit() || *b == b'.')
 }
 
+/// `v[r]` without its leading and trailing white space, as a range of `v` (at the end of `r`
+/// when that is all there is).
+#[inline]
+fn trim(v: &[u8], r: Range<usize>) -> Range<usize> {
+    let s = &v[r.clone()];
+    let lead = s.iter().take_while(|&&b| is_lws(b)).count();
+    let trail = s[lead..].iter().rev().take_while(|&&b| is_lws(b)).count();
+    r.start + lead..r.end - trail
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
