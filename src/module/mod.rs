@@ -226,12 +226,6 @@ impl Module {
                 }
                 r => r?,
             };
-            let out = if big.is_empty() {
-                &mut *buf
-            } else {
-                &mut big[..]
-            };
-            out[len] = 0;
             if req.is_method(b"INVITE") {
                 shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
@@ -240,12 +234,9 @@ impl Module {
             }
             len
         };
-        let out = if big.is_empty() {
-            &buf[..len]
-        } else {
-            &big[..len]
-        };
-        host.send(out, code, reason)
+        let out = if big.is_empty() { buf } else { &mut big[..] };
+        out[len] = 0;
+        host.send(&out[..len], code, reason)
             .map_err(|SendFailed| ReplyError::Send)?;
         if code >= 200 && self.reply_marks {
             host.mark_final_reply();
