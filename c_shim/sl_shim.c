@@ -7,6 +7,7 @@
  * every request pays, is the one test made here).
  */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/sr_module.h"
@@ -27,7 +28,6 @@
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_cseq.h"
 #include "core/pt.h"
-#include <stdio.h>
 #include "core/ver_defs.h"
 #include "core/action.h"
 #include "core/counters.h"
@@ -69,6 +69,7 @@
 #pragma weak xavp_serialize_fields_style
 #define SL_HOST_REPLY_MARKS 1
 #define SL_HOST_SEND_REPLY_ERROR 1
+#define SL_HOST_VIA_XAVP_PARAMS 1
 #define SL_HOST_FEATURES (SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH | SL_SHIM_REPLY_MARKS)
 #define SL_HOST_RPC_ULONG 1
 static int free_fixup_reply_mode(void **param, int param_no)
@@ -212,7 +213,7 @@ int sl_shim_host_features(void) { return SL_HOST_FEATURES; }
 
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
 {
-#if VERSIONVAL >= 6000000
+#ifdef SL_HOST_VIA_XAVP_PARAMS
 	str x = STR_NULL;
 
 	if ((msg->msg_flags & FL_ADD_XAVP_VIA_REPLY_PARAMS) && _ksr_xavp_via_reply_params.len > 0) {
