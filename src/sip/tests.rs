@@ -365,6 +365,8 @@ fn header_names_and_the_end_of_the_head_follow_kamailio() {
         ("Via: SIP\r\n /2.0/UDP h", true),
         ("Via: Content-Length: 0", false),
         ("Via: SIPX/2.0/UDP h", false),
+        ("Via: SIP2.0/UDP h", false),
+        ("Via: SI/2.0/UDP h", false),
         ("Via: SIP", false),
     ] {
         let m = BASIC.replace("Content-Length: 0", via);
@@ -466,15 +468,6 @@ fn lf_only_content_length_and_via_blanks() {
             Some(ParseError::BadVia),
             "{glued}"
         );
-    }
-    for (v, ok) in [
-        ("SIP/", true),
-        ("sip /", true),
-        ("SIP", false),
-        ("SI/", false),
-    ] {
-        let m = BASIC.replace("Content-Length: 0", &format!("Via: {v}2.0/UDP h"));
-        assert_eq!(Request::parse(m.as_bytes()).is_ok(), ok, "{v}");
     }
 }
 
