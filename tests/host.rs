@@ -104,6 +104,37 @@ fn config_check_accepts_the_module() {
     }
 }
 
+/// The README's commands against what `make run` starts (examples/kamailio.cfg, our module):
+/// its two sipp scenarios, then `kamcmd -s unixs:<runtime dir>/kamailio_ctl` with `sl.stats`
+/// and `stats.get_statistics`, which need the config's ctl and kex.
+#[test]
+fn the_readmes_commands_work_against_the_example_config() {
+    let cfg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kamailio.cfg");
+    let k = Kamailio::start(&cfg, Sl::Ours, 4);
+    sipp_calls(&k, "invite-404-ack.xml", 5, 100, 5);
+    sipp_calls(&k, "options-200.xml", 5, 100, 5);
+    let rpc = k.kamcmd(&["sl.stats"]);
+    let field = |f: &str| -> u64 {
+        rpc.lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{f}:"))?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {f} in {rpc}"))
+    };
+    assert_eq!(field("404"), 5, "{rpc}");
+    // The readiness probes are OPTIONS too.
+    assert!(field("200") >= 5, "{rpc}");
+    assert_eq!(field("1xx"), 0, "{rpc}");
+    let stats = k.kamcmd(&[
+        "stats.get_statistics",
+        "404_replies",
+        "received_ACKs",
+        "sent_replies",
+    ]);
+    for line in ["sl:404_replies = 5", "sl:received_ACKs = 5"] {
+        assert!(stats.contains(line), "{stats}");
+    }
+    assert!(stats.contains("sl:sent_replies = "), "{stats}");
+}
+
 #[test]
 fn replies_equal_the_native_module_for_every_shape() {
     let cfg = test_cfg();
