@@ -37,7 +37,7 @@ fn main() {
             server_header: Some(b"Server: kamailio (5.6.3 (x86_64/linux))"),
             ..Default::default()
         };
-        build_reply(&req, &[], &p, [Lump::Header(b"X-Bench: 1\r\n")], out).expect("fits")
+        build_reply(&req, [], &p, [Lump::Header(b"X-Bench: 1\r\n")], out).expect("fits")
     };
     for _ in 0..10_000 {
         black_box(one(&mut out));

@@ -169,7 +169,7 @@ pub unsafe extern "C" fn sl_rs_build_reply(
         };
         // SAFETY: `out` is writable for `out_cap` bytes (function contract).
         let out = unsafe { slice::from_raw_parts_mut(out, out_cap) };
-        match build_reply(&req, &[], &rp, [], out) {
+        match build_reply(&req, [], &rp, [], out) {
             Ok(n) => {
                 // SAFETY: `out_len` is writable (function contract), checked non-NULL above.
                 unsafe { *out_len = n };

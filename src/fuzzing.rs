@@ -62,7 +62,7 @@ pub fn reply(data: &[u8]) {
     let mut out = vec![0u8; 2 * msg.len() + 512];
     let n = match build_reply(
         &req,
-        &[],
+        [],
         &p,
         lumps.iter().copied().take(usize::from(flags & 8 != 0)),
         &mut out,
@@ -99,7 +99,7 @@ pub fn reply(data: &[u8]) {
         .filter(|h| h.kind.copied())
         .filter_map(Header::line)
         .collect();
-    let m = build_reply(&sreq, &copied, &p, lumps, &mut again);
+    let m = build_reply(&sreq, copied, &p, lumps, &mut again);
     assert_eq!(
         m.map(|m| &again[..m]),
         Ok(r),

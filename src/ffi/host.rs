@@ -5,11 +5,10 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use super::shim::*;
-use crate::module::SPLIT_LINES;
 use crate::module::{Host, Module, ReplyError, SendFailed, Shared};
 use crate::reply::totag::TagInput;
 use crate::reply::Lump;
-use crate::sip::{Line, Split};
+use crate::sip::Split;
 
 /// Logs one line through the host's `LM_*` macros.
 pub fn log(level: c_int, text: &str) {
@@ -192,6 +191,7 @@ impl<'a> Iterator for Lumps<'a> {
 
 impl Host for Msg {
     type Lumps<'a> = Lumps<'a>;
+    type Lines<'a> = super::msg::Lines<'a>;
 
     fn msg(&self) -> &[u8] {
         let mut len = 0;
@@ -199,8 +199,9 @@ impl Host for Msg {
         unsafe { host_bytes(sl_shim_msg_buf(self.raw(), &mut len), len) }
     }
 
-    fn split<'l>(&self, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])> {
-        super::msg::split(self, lines)
+    #[inline]
+    fn split(&self) -> Option<(Split, Self::Lines<'_>)> {
+        super::msg::split(self)
     }
 
     fn is_ack(&self) -> bool {

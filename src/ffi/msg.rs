@@ -7,11 +7,11 @@
 //! (`c_shim/msg_types.h`, build.rs), and `mod_init` checks them against the shim's C compiler
 //! ([`layout_matches`]). Fields are read through raw pointers, never held as references: the host
 //! may change the message between our reads. Every offset is checked against the buffer.
+use core::marker::PhantomData;
 use core::ops::Range;
 
 use super::host::Msg;
 use super::shim::sl_shim_sizeof_sip_msg;
-use crate::module::SPLIT_LINES;
 use crate::reply::totag::TagInput;
 use crate::sip::{HeaderKind, Line, Split, Via};
 
@@ -33,47 +33,61 @@ pub fn layout_matches() -> bool {
     core::mem::size_of::<sys::sip_msg>() == unsafe { sl_shim_sizeof_sip_msg() }
 }
 
-/// Offsets of host pointers into one message buffer.
+/// Offsets of host pointers into one message buffer. Offsets are computed by wrapping
+/// arithmetic, so any pointer (NULL too) gives a number, and one ordered chain of compares
+/// ending at `len` then holds only for offsets inside the buffer: a pointer outside it lands
+/// above `len`, and a span that wraps around ends below its start.
 #[derive(Clone, Copy)]
 struct Buf {
     start: usize,
+    /// At most `i32::MAX` (the host's `int`): every offset that passes fits in `u32`.
     len: usize,
 }
 
 impl Buf {
-    /// The offset of `p` in the buffer (integer arithmetic: `p` may point anywhere).
+    fn off(self, p: *const core::ffi::c_char) -> usize {
+        (p as usize).wrapping_sub(self.start)
+    }
+
+    /// The offset of `p` in the buffer.
     fn at(self, p: *const core::ffi::c_char) -> Option<usize> {
-        let off = (p as usize).wrapping_sub(self.start);
-        (!p.is_null() && off <= self.len).then_some(off)
+        let off = self.off(p);
+        (off <= self.len).then_some(off)
+    }
+
+    /// A host length: a negative one becomes too large for any buffer.
+    fn len_of(len: core::ffi::c_int) -> usize {
+        len as u32 as usize
     }
 
     fn range(self, s: sys::str_) -> Option<Range<usize>> {
-        let start = self.at(s.s)?;
-        let end = start.checked_add(usize::try_from(s.len).ok()?)?;
-        (end <= self.len).then_some(start..end)
+        let start = self.off(s.s);
+        let end = start.wrapping_add(Self::len_of(s.len));
+        (start <= end && end <= self.len).then_some(start..end)
     }
-}
 
-impl Buf {
-    /// A header line as the builder copies it (`Line::within` checks the order of the offsets).
+    /// A header line as the builder copies it; [`Line::UNREADABLE`] unless its offsets are
+    /// in order and inside the buffer.
     fn line(
         self,
         kind: HeaderKind,
         name: *const core::ffi::c_char,
         body: sys::str_,
         len: core::ffi::c_int,
-    ) -> Option<Line> {
-        let start = self.at(name)?;
-        let value_end = self
-            .at(body.s)?
-            .checked_add(usize::try_from(body.len).ok()?)?;
-        let end = start.checked_add(usize::try_from(len).ok()?)?;
-        Some(Line {
-            kind,
-            start: u32::try_from(start).ok()?,
-            value_end: u32::try_from(value_end).ok()?,
-            end: u32::try_from(end).ok()?,
-        })
+    ) -> Line {
+        let start = self.off(name);
+        let value_end = self.off(body.s).wrapping_add(Self::len_of(body.len));
+        let end = start.wrapping_add(Self::len_of(len));
+        if start <= value_end && value_end <= end && end <= self.len {
+            Line {
+                kind,
+                start: start as u32,
+                value_end: value_end as u32,
+                end: end as u32,
+            }
+        } else {
+            Line::UNREADABLE
+        }
     }
 }
 
@@ -96,10 +110,10 @@ fn kind(t: sys::hdr_types_t) -> HeaderKind {
         .unwrap_or(HeaderKind::Other)
 }
 
-/// What the core split of the request, and the header lines a reply copies written into
-/// `lines`; `None` when it is not a request with a parsed first Via, a range it holds lies
-/// outside the buffer, or it split more such lines than `lines` holds.
-pub fn split<'l>(msg: &Msg, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])> {
+/// What the core split of the request, and its header lines a reply copies; `None` when it is
+/// not a request with a parsed first Via, or a range it holds lies outside the buffer.
+#[inline]
+pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
     // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads.
     let (buf, len, fl, via1, h_via1, to, callid, unparsed, last, headers) = unsafe {
@@ -232,27 +246,54 @@ pub fn split<'l>(msg: &Msg, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split
         // SAFETY: as above.
         max_forwards: unsafe { !(*m).maxforwards.is_null() },
     };
-    let n = copied_lines(headers, b, lines)?;
-    Some((split, &lines[..n]))
+    let lines = Lines {
+        h: headers,
+        b,
+        _msg: PhantomData,
+    };
+    Some((split, lines))
 }
 
-/// Walks the core's header list from `h`, writing the lines a reply copies into `out`; how many,
-/// or `None` when a line's offsets are out of order or outside the buffer, or `out` is full.
-fn copied_lines(mut h: *const sys::hdr_field, b: Buf, out: &mut [Line]) -> Option<usize> {
-    let mut n = 0;
-    while !h.is_null() {
-        // SAFETY: a header of the message `split` was given, which outlives this call; fields
-        // are copied out.
-        let (t, next, name, body, len) =
-            unsafe { ((*h).type_, (*h).next, (*h).name.s, (*h).body, (*h).len) };
-        h = next;
-        let kind = kind(t);
-        if kind != HeaderKind::Other {
-            *out.get_mut(n)? = b.line(kind, name, body, len)?;
-            n += 1;
+/// The core's header list of one message, walked as a reply is written: the lines a reply
+/// copies, each [`Line::UNREADABLE`] when its offsets are out of order or outside the buffer.
+#[derive(Clone)]
+pub struct Lines<'m> {
+    h: *const sys::hdr_field,
+    b: Buf,
+    _msg: PhantomData<&'m Msg>,
+}
+
+impl Default for Lines<'_> {
+    /// No lines.
+    fn default() -> Self {
+        Lines {
+            h: core::ptr::null(),
+            b: Buf { start: 0, len: 0 },
+            _msg: PhantomData,
         }
     }
-    Some(n)
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Line;
+
+    #[inline]
+    fn next(&mut self) -> Option<Line> {
+        while !self.h.is_null() {
+            // SAFETY: a header of the message `split` was given, which outlives `'m`; fields
+            // are copied out.
+            let (t, next, name, body, len) = unsafe {
+                let h = self.h;
+                ((*h).type_, (*h).next, (*h).name.s, (*h).body, (*h).len)
+            };
+            self.h = next;
+            let kind = kind(t);
+            if kind != HeaderKind::Other {
+                return Some(self.b.line(kind, name, body, len));
+            }
+        }
+        None
+    }
 }
 
 /// An ACK's To-tag and what our tag for it is computed from, as the core parsed them; `None`

@@ -12,21 +12,22 @@ use crate::reply::{build_reply, needs_to_tag, reply_bound, Lump, ReplyParams, Sl
 use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
 use crate::stats::Counters;
 
-/// How many copied header lines (Via, From, To, Call-ID, CSeq, Record-Route) a host hands over;
-/// a request with more is read from its bytes.
-pub const SPLIT_LINES: usize = 16;
-
 /// What the module needs from the host for one request.
 pub trait Host {
     type Lumps<'a>: Iterator<Item = Lump<'a>>
     where
         Self: 'a;
+    /// The header lines of the host's split that a reply copies (Via, From, To, Call-ID, CSeq,
+    /// Record-Route), in order, read as the reply is written; a line the host holds outside
+    /// its buffer comes as [`Line::UNREADABLE`]; the default has none.
+    type Lines<'a>: Iterator<Item = Line> + Clone + Default
+    where
+        Self: 'a;
     /// The received message, borrowed for the call.
     fn msg(&self) -> &[u8];
-    /// What the host's parser already read of the request, and the header lines it split that
-    /// a reply copies, in order, written into `lines`; `None` when it has nothing, or more such
-    /// lines than `lines` holds (the module then reads `msg()` itself).
-    fn split<'l>(&self, lines: &'l mut [Line; SPLIT_LINES]) -> Option<(Split, &'l [Line])>;
+    /// What the host's parser already read of the request, and the header lines it split;
+    /// `None` when it has nothing (the module then reads `msg()` itself).
+    fn split(&self) -> Option<(Split, Self::Lines<'_>)>;
     /// The request is an ACK, by its method as the host read it (in any case, after leading
     /// blank lines).
     fn is_ack(&self) -> bool;
@@ -108,6 +109,12 @@ impl From<SlError> for ReplyError {
     }
 }
 
+impl From<ParseError> for ReplyError {
+    fn from(e: ParseError) -> Self {
+        ReplyError::Sl(SlError::Parse(e))
+    }
+}
+
 /// State every worker shares, placed in the host's shared memory before the fork
 /// (`repr(C)`: the host allocates it).
 #[repr(C)]
@@ -185,8 +192,7 @@ impl Module {
         // reply: over TCP and TLS, and xhttp's HTTP, a reply may pass 64 KB).
         let mut big = Vec::new();
         let len = {
-            let mut lines = [Line::NONE; SPLIT_LINES];
-            let (req, split) = read(host, &mut lines).map_err(SlError::from)?;
+            let (req, split) = read(host)?;
             // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
             let ours;
             let to_tag = match (needs_to_tag(&req, code), tag) {
@@ -218,14 +224,15 @@ impl Module {
             // The last byte stays for a NUL after the reply: native hands the host (callbacks,
             // event routes, the core's parser) a NUL-terminated buffer.
             let room = buf.len().checked_sub(1).ok_or(SlError::TooBig)?;
-            let len = match build_reply(&req, split, &params, host.lumps(), &mut buf[..room]) {
-                Err(SlError::TooBig) if host.stream() => {
-                    let bound = reply_bound(host.msg().len(), &params, host.lumps());
-                    big = vec![0; bound + 1];
-                    build_reply(&req, split, &params, host.lumps(), &mut big[..bound])?
-                }
-                r => r?,
-            };
+            let len =
+                match build_reply(&req, split.clone(), &params, host.lumps(), &mut buf[..room]) {
+                    Err(SlError::TooBig) if host.stream() => {
+                        let bound = reply_bound(host.msg().len(), &params, host.lumps());
+                        big = vec![0; bound + 1];
+                        build_reply(&req, split, &params, host.lumps(), &mut big[..bound])?
+                    }
+                    r => r?,
+                };
             if req.is_method(b"INVITE") {
                 shared.ack_deadline.store(
                     host.ticks().wrapping_add(self.ack_window),
@@ -304,8 +311,7 @@ impl Module {
 
     /// The To-tag a stateless reply to this request carries (`$ltt(s)`).
     pub fn stateless_to_tag<H: Host>(&self, host: &H) -> Result<[u8; TOTAG_LEN], SlError> {
-        let mut lines = [Line::NONE; SPLIT_LINES];
-        Ok(self.signature.to_tag(&read(host, &mut lines)?.0))
+        Ok(self.signature.to_tag(&read(host)?.0))
     }
 
     /// The pre-script filter: `Absorb` means drop the message before the script sees it.
@@ -352,14 +358,11 @@ fn not_answered<H: Host>(host: &H) -> Result<(), ReplyError> {
 
 /// The request, and the header lines the host split (none when it is read from its bytes).
 #[inline(always)]
-fn read<'h, 'l, H: Host>(
-    host: &'h H,
-    lines: &'l mut [Line; SPLIT_LINES],
-) -> Result<(Request<'h>, &'l [Line]), ParseError> {
+fn read<H: Host>(host: &H) -> Result<(Request<'_>, H::Lines<'_>), ParseError> {
     let msg = host.msg();
-    match host.split(lines) {
-        Some((s, split)) => Ok((Request::from_split(msg, s)?, split)),
-        None => Ok((Request::parse(msg)?, &[])),
+    match host.split() {
+        Some((s, lines)) => Ok((Request::from_split(msg, s)?, lines)),
+        None => Ok((Request::parse(msg)?, H::Lines::default())),
     }
 }
 

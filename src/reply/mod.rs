@@ -59,11 +59,24 @@ pub fn check_code(code: i64) -> Result<u16, SlError> {
 /// Checks a reason phrase: RFC 3261 allows text and HTAB (of any length, none too), never CR,
 /// LF or other controls: the one refusal native does not make (a CR/LF would inject headers).
 pub fn check_reason(reason: &[u8]) -> Result<(), SlError> {
-    let ok = reason
+    // A table and no early exit: a reason is short, and every byte is looked at anyway when
+    // it is good.
+    let bad = reason
         .iter()
-        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f));
-    ok.then_some(()).ok_or(SlError::BadReason)
+        .fold(false, |bad, &b| bad | NOT_TEXT[usize::from(b)]);
+    (!bad).then_some(()).ok_or(SlError::BadReason)
 }
+
+/// The bytes a reason phrase may not hold: controls other than HTAB, and DEL.
+const NOT_TEXT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b < 0x20 && b != 0x09) || b == 0x7f;
+        b += 1;
+    }
+    t
+};
 
 /// Text the script queued for the reply (Kamailio's reply lumps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +131,7 @@ pub fn needs_to_tag(req: &Request, code: u16) -> bool {
 /// its bytes); the lines after them are scanned here ([`Request::headers`]).
 pub fn build_reply<'l>(
     req: &Request,
-    split: &[Line],
+    split: impl IntoIterator<Item = Line>,
     p: &ReplyParams,
     lumps: impl IntoIterator<Item = Lump<'l>>,
     out: &mut [u8],
@@ -136,10 +149,10 @@ pub fn build_reply<'l>(
         b'0' + (p.code % 10) as u8,
         b' ',
     ];
-    w.put(req.version)?;
-    w.put(&code)?;
-    w.put(p.reason)?;
-    w.put(b"\r\n")?;
+    w.put(req.version);
+    w.put(&code);
+    w.put(p.reason);
+    w.put(b"\r\n");
     let mut rport_buf = [0u8; 20];
     let mut lines = Copier {
         req,
@@ -148,7 +161,7 @@ pub fn build_reply<'l>(
         rr: (180..300).contains(&p.code),
         seen: req.split_once,
     };
-    for &l in split {
+    for l in split {
         lines.copy(&mut w, l)?;
     }
     for h in req.headers() {
@@ -157,33 +170,34 @@ pub fn build_reply<'l>(
     let mut body = None;
     for l in lumps {
         match l {
-            Lump::Header(text) => w.put(text)?,
+            Lump::Header(text) => w.put(text),
             Lump::Body(text) => body = Some(text),
         }
     }
     if let Some(server) = p.server_header.filter(|s| !s.is_empty()) {
-        w.put(server)?;
-        w.put(b"\r\n")?;
+        w.put(server);
+        w.put(b"\r\n");
     }
-    match body.map(<[u8]>::len) {
-        None | Some(0) => w.put(b"Content-Length: 0\r\n")?,
-        Some(n) => {
+    match (body.map(<[u8]>::len), p.warning) {
+        // The common end in one copy.
+        (None | Some(0), None) => w.put(b"Content-Length: 0\r\n\r\n"),
+        (n, warning) => {
             let mut num = [0u8; 20];
-            w.put(b"Content-Length: ")?;
-            w.put(fmt_decimal(n as u64, &mut num))?;
-            w.put(b"\r\n")?;
+            w.put(b"Content-Length: ");
+            w.put(fmt_decimal(n.unwrap_or(0) as u64, &mut num));
+            w.put(b"\r\n");
+            // Kamailio puts its Warning after Content-Length.
+            if let Some(warning) = warning {
+                w.put(warning);
+                w.put(b"\r\n");
+            }
+            w.put(b"\r\n");
         }
     }
-    // Kamailio puts its Warning after Content-Length.
-    if let Some(warning) = p.warning {
-        w.put(warning)?;
-        w.put(b"\r\n")?;
-    }
-    w.put(b"\r\n")?;
     if let Some(b) = body {
-        w.put(b)?;
+        w.put(b);
     }
-    Ok(w.len)
+    w.finish()
 }
 
 /// Writes the request's header lines a reply carries, one at a time, in order.
@@ -218,16 +232,16 @@ impl Copier<'_, '_> {
                     // Kamailio's To body runs to the line end: the tag goes after any blanks.
                     let raw = h.raw();
                     let at = raw.start + line_end(&req.buf()[raw.clone()]);
-                    w.copy(raw.start..at)?;
-                    w.put(b";tag=")?;
-                    w.put(tag)?;
-                    w.copy(at..raw.end)?;
+                    w.copy(raw.start..at);
+                    w.put(b";tag=");
+                    w.put(tag);
+                    w.copy(at..raw.end);
                 }
-                None => w.copy(h.raw())?,
+                None => w.copy(h.raw()),
             },
             HeaderKind::RecordRoute if !self.rr => {}
             HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
-                w.copy(h.raw())?
+                w.copy(h.raw())
             }
             HeaderKind::ContentLength | HeaderKind::MaxForwards | HeaderKind::Other => {}
         }
@@ -238,7 +252,7 @@ impl Copier<'_, '_> {
     #[inline(always)]
     fn via(&self, w: &mut Writer, h: Line) -> Result<(), SlError> {
         let (req, p) = (self.req, self.p);
-        w.flush()?;
+        w.flush();
         let line_start = w.len;
         let body = h.start as usize..h.value_end as usize;
         if body.start == req.via1_at {
@@ -256,31 +270,31 @@ impl Copier<'_, '_> {
             else {
                 return Err(SlError::Parse(ParseError::BadVia));
             };
-            w.copy(body.start..cut)?;
+            w.copy(body.start..cut);
             if let Some(rp) = self.rport {
-                w.put(b";rport=")?;
-                w.put(rp)?;
+                w.put(b";rport=");
+                w.put(rp);
             }
             if p.via_layout == ViaLayout::AtEnd {
-                w.copy(resume..body.end)?;
+                w.copy(resume..body.end);
             }
             if let Some(ip) = p.received {
-                w.put(b";received=")?;
-                w.put(ip)?;
+                w.put(b";received=");
+                w.put(ip);
             }
             if p.via_layout == ViaLayout::AfterRportOrBranch {
                 if let Some(extra) = p.via_extra {
-                    w.put(extra)?;
+                    w.put(extra);
                 }
-                w.copy(resume..body.end)?;
+                w.copy(resume..body.end);
             }
         } else {
-            w.copy(body)?;
+            w.copy(body);
         }
-        w.put(b"\r\n")?;
+        w.put(b"\r\n");
         if req.http {
             // An HTTP client would read a Via as its own header: native renames it.
-            w.out[line_start] = b'S';
+            w.set(line_start, b'S');
         }
         Ok(())
     }
@@ -374,12 +388,16 @@ pub(crate) fn fmt_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
 
 /// The reply being written. Spans of the request are copied lazily: a span that starts where
 /// the pending one ends extends it, so adjacent header lines (From, To, Call-ID, CSeq...) cost
-/// one copy.
+/// one copy. Writing never fails on the spot: a reply that outgrows `out` keeps counting its
+/// length, a span outside the request is remembered, and [`Writer::finish`] reports either
+/// (no error value travels through every write).
 struct Writer<'o, 's> {
     out: &'o mut [u8],
     len: usize,
     src: &'s [u8],
     pending: core::ops::Range<usize>,
+    /// A span outside `src` was asked for.
+    bad_span: bool,
 }
 
 impl<'o, 's> Writer<'o, 's> {
@@ -389,51 +407,67 @@ impl<'o, 's> Writer<'o, 's> {
             len: 0,
             src,
             pending: 0..0,
+            bad_span: false,
         }
     }
 
     /// Queues `src[r]` for copying. (Joining is only fewer copies, never other bytes: the
     /// mutants that keep two touching copies apart are excluded in .cargo/mutants.toml.)
     #[inline(always)]
-    fn copy(&mut self, r: core::ops::Range<usize>) -> Result<(), SlError> {
+    fn copy(&mut self, r: core::ops::Range<usize>) {
         if r.start == self.pending.end && !self.pending.is_empty() {
             self.pending.end = r.end;
-            return Ok(());
+            return;
         }
-        self.flush()?;
+        self.flush();
         self.pending = r;
-        Ok(())
     }
 
     #[inline(always)]
-    fn flush(&mut self) -> Result<(), SlError> {
+    fn flush(&mut self) {
         if self.pending.is_empty() {
-            return Ok(());
+            return;
         }
         let r = core::mem::replace(&mut self.pending, 0..0);
-        let src = self
-            .src
-            .get(r)
-            .ok_or(SlError::Parse(ParseError::BadHeader))?;
-        self.write(src)
+        match self.src.get(r) {
+            Some(src) => self.write(src),
+            None => self.bad_span = true,
+        }
     }
 
     #[inline(always)]
-    fn put(&mut self, s: &[u8]) -> Result<(), SlError> {
-        self.flush()?;
-        self.write(s)
+    fn put(&mut self, s: &[u8]) {
+        self.flush();
+        self.write(s);
     }
 
+    /// Past the end of `out`, only the length grows (`get_mut` refuses every later write).
     #[inline(always)]
-    fn write(&mut self, s: &[u8]) -> Result<(), SlError> {
-        let end = self
-            .len
-            .checked_add(s.len())
-            .filter(|&e| e <= self.out.len())
-            .ok_or(SlError::TooBig)?;
-        self.out[self.len..end].copy_from_slice(s);
+    fn write(&mut self, s: &[u8]) {
+        let end = self.len.saturating_add(s.len());
+        if let Some(d) = self.out.get_mut(self.len..end) {
+            d.copy_from_slice(s);
+        }
         self.len = end;
-        Ok(())
+    }
+
+    /// Overwrites one byte already written.
+    fn set(&mut self, at: usize, b: u8) {
+        if let Some(d) = self.out.get_mut(at) {
+            *d = b;
+        }
+    }
+
+    /// The reply's length, or why it cannot be sent.
+    fn finish(mut self) -> Result<usize, SlError> {
+        self.flush();
+        if self.bad_span {
+            return Err(SlError::Parse(ParseError::BadHeader));
+        }
+        if self.len > self.out.len() {
+            return Err(SlError::TooBig);
+        }
+        Ok(self.len)
     }
 }
 

@@ -4,7 +4,7 @@ use crate::sip::{HeaderKind, Line, ParseError, Request};
 fn build(msg: &str, p: &ReplyParams, lumps: &[Lump]) -> Result<String, SlError> {
     let req = Request::parse(msg.as_bytes()).unwrap();
     let mut out = [0u8; 4096];
-    let n = build_reply(&req, &[], p, lumps.iter().copied(), &mut out)?;
+    let n = build_reply(&req, [], p, lumps.iter().copied(), &mut out)?;
     Ok(String::from_utf8(out[..n].to_vec()).unwrap())
 }
 
@@ -168,12 +168,12 @@ fn the_6_0_layout_refuses_positions_outside_the_first_via() {
     let value_end = m.find(";rport").unwrap() + ";rport".len();
     let mut out = [0u8; 1024];
     let mut req = Request::parse(m.as_bytes()).unwrap();
-    assert!(build_reply(&req, &[], &p, [], &mut out).is_ok());
+    assert!(build_reply(&req, [], &p, [], &mut out).is_ok());
     // After the Via value, or before it.
     for at in [value_end + 1, req.via1_at - 1] {
         req.via1.branch_end = at;
         assert_eq!(
-            build_reply(&req, &[], &p, [], &mut out),
+            build_reply(&req, [], &p, [], &mut out),
             Err(SlError::Parse(ParseError::BadVia)),
             "{at}"
         );
@@ -183,7 +183,7 @@ fn the_6_0_layout_refuses_positions_outside_the_first_via() {
     p.rport = Some(5);
     req.via1.rport = Some(value_end - 5..value_end + 2);
     assert_eq!(
-        build_reply(&req, &[], &p, [], &mut out),
+        build_reply(&req, [], &p, [], &mut out),
         Err(SlError::Parse(ParseError::BadVia))
     );
 }
@@ -233,7 +233,7 @@ fn refuses_bad_input() {
     let req = Request::parse(INVITE.as_bytes()).unwrap();
     let mut small = [0u8; 64];
     assert_eq!(
-        build_reply(&req, &[], &params(404, "x"), [], &mut small),
+        build_reply(&req, [], &params(404, "x"), [], &mut small),
         Err(SlError::TooBig)
     );
 }
@@ -417,13 +417,7 @@ fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refus
         HeaderKind::ContentLength,
     ] {
         assert_eq!(
-            build_reply(
-                &from_bytes,
-                &[of(k), of(k)],
-                &params(404, "x"),
-                [],
-                &mut out
-            ),
+            build_reply(&from_bytes, [of(k), of(k)], &params(404, "x"), [], &mut out),
             Err(SlError::Parse(ParseError::Duplicate(k))),
             "{k:?}"
         );
@@ -433,7 +427,7 @@ fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refus
         ..of(HeaderKind::CSeq)
     };
     assert_eq!(
-        build_reply(&from_bytes, &[mf, mf], &params(404, "x"), [], &mut out),
+        build_reply(&from_bytes, [mf, mf], &params(404, "x"), [], &mut out),
         Err(SlError::Parse(ParseError::Duplicate(
             HeaderKind::MaxForwards
         )))
@@ -453,7 +447,7 @@ fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refus
         ..cl
     };
     for l in [cl, hmf] {
-        assert!(build_reply(&hreq, &[l, l], &params(200, "OK"), [], &mut out).is_ok());
+        assert!(build_reply(&hreq, [l, l], &params(200, "OK"), [], &mut out).is_ok());
     }
 }
 

@@ -51,27 +51,42 @@ fn params_start(v: &[u8]) -> Option<usize> {
     Some(v.len())
 }
 
-/// `a.b.c.d` for an IPv4 address (what Kamailio's `ip_addr2sbuf` prints), written into `buf`.
+/// `a.b.c.d` for an IPv4 address (what Kamailio's `ip_addr2sbuf` prints), written into `buf`:
+/// each octet's digits and a dot from a table, one 4-byte copy each.
 pub fn fmt_ipv4(o: [u8; 4], buf: &mut [u8; 64]) -> &[u8] {
     let mut n = 0;
-    for (i, &b) in o.iter().enumerate() {
-        if i > 0 {
-            buf[n] = b'.';
-            n += 1;
-        }
-        if b >= 100 {
-            buf[n] = b'0' + b / 100;
-            n += 1;
-        }
-        if b >= 10 {
-            buf[n] = b'0' + b / 10 % 10;
-            n += 1;
-        }
-        buf[n] = b'0' + b % 10;
-        n += 1;
+    for b in o {
+        let (text, len) = OCTETS[usize::from(b)];
+        buf[n..n + 4].copy_from_slice(&text);
+        n += len;
     }
-    &buf[..n]
+    // The last octet's dot is not part of the address.
+    &buf[..n - 1]
 }
+
+/// Each octet's decimal digits followed by a dot (padded to 4 bytes), and that length.
+const OCTETS: [([u8; 4], usize); 256] = {
+    let mut t = [([0u8; 4], 0); 256];
+    let mut v = 0;
+    while v < 256 {
+        let (d, len) = match v {
+            0..=9 => ([b'0' + v as u8, b'.', 0, 0], 2),
+            10..=99 => ([b'0' + (v / 10) as u8, b'0' + (v % 10) as u8, b'.', 0], 3),
+            _ => (
+                [
+                    b'0' + (v / 100) as u8,
+                    b'0' + (v / 10 % 10) as u8,
+                    b'0' + (v % 10) as u8,
+                    b'.',
+                ],
+                4,
+            ),
+        };
+        t[v] = (d, len);
+        v += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

@@ -170,10 +170,10 @@ pub struct Line {
 }
 
 impl Line {
-    /// A placeholder for arrays the host fills.
-    pub const NONE: Line = Line {
-        kind: HeaderKind::Other,
-        start: 0,
+    /// A line a host holds but could not place inside its buffer: every copy refuses it.
+    pub const UNREADABLE: Line = Line {
+        kind: HeaderKind::Via,
+        start: u32::MAX,
         value_end: 0,
         end: 0,
     };
@@ -293,7 +293,8 @@ impl<'a> Request<'a> {
 
     /// The request's method is `m`, in any case (Kamailio compares method names so).
     pub fn is_method(&self, m: &[u8]) -> bool {
-        self.method.eq_ignore_ascii_case(m)
+        // The length first, inline: most replies ask this of a method that differs.
+        self.method.len() == m.len() && self.method.eq_ignore_ascii_case(m)
     }
 
     /// The To-tag value of the request, if it has a non-empty one.
