@@ -375,6 +375,19 @@ void sl_shim_lookup_event_routes(void)
 	evrt_local_response = lookup_event_route("sl:local-response");
 }
 
+/* Whether a sent reply has anything to run after it: the sl:local-response route or its KEMI
+ * callback, or a module listening for SREV_SIP_REPLY_OUT. All are set before the workers
+ * start (routes at config load, event listeners in mod_init), so each process asks once, in
+ * child_init, instead of on every reply. */
+static int lres_wanted = 1;
+
+void sl_shim_child_init(void)
+{
+	lres_wanted = evrt_local_response >= 0
+			|| (sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0)
+			|| sr_event_enabled(SREV_SIP_REPLY_OUT);
+}
+
 /* The KEMI callback named by an event_callback_* parameter; none when it is not set. */
 static void run_kemi_event(struct sip_msg *msg, str *callback, char *event)
 {
@@ -445,10 +458,12 @@ static void local_response_sent(struct sip_msg *req, str *buf, int code, struct 
 	struct onsend_info onsnd;
 	struct run_act_ctx ctx;
 	sr_event_param_t evp;
-	int backup_rt;
-	int kemi = sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0;
-	int srev = IS_SIP(req) && sr_event_enabled(SREV_SIP_REPLY_OUT);
+	int backup_rt, kemi, srev;
 
+	if (!lres_wanted)
+		return;
+	kemi = sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0;
+	srev = IS_SIP(req) && sr_event_enabled(SREV_SIP_REPLY_OUT);
 	if (evrt_local_response < 0 && !kemi && !srev)
 		return;
 	if (build_sip_msg_from_buf(&pmsg, buf->s, buf->len, inc_msg_no()) != 0) {

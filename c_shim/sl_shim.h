@@ -94,6 +94,8 @@ void *sl_shim_shm_malloc(size_t size);
 void sl_shim_shm_free(void *p);
 int sl_shim_register_ack_filter(void);
 void sl_shim_lookup_event_routes(void);
+/* Per process, in child_init: what a sent reply has to run after it. */
+void sl_shim_child_init(void);
 void sl_shim_destroy_callbacks(void);
 int sl_shim_kemi_register(void);
 /* Registers statistic `name` (a string that lives forever) of group "sl", read through

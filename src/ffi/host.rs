@@ -1,7 +1,8 @@
 //! Safe wrappers over the host: logging, a borrowed message, the process-wide state.
+use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::ptr::NonNull;
-use std::cell::RefCell;
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use super::shim::*;
@@ -109,21 +110,37 @@ impl SharedBlock {
 /// Kamailio's `BUF_SIZE`: the largest message it builds or a UDP datagram can carry.
 pub const REPLY_BUF_SIZE: usize = 65535 + 1; // and the NUL after the reply
 
-thread_local! {
-    /// The per-process reply buffer, made once so replies allocate nothing.
-    static REPLY_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; REPLY_BUF_SIZE].into_boxed_slice());
-}
+/// This process's reply buffer: a static, so a reply costs no allocation and no thread-local
+/// lookup. Kamailio runs its workers as single-threaded processes, each with its own copy of
+/// the static after the fork (only the pages a reply touches are ever made).
+struct ReplyBuf(UnsafeCell<[u8; REPLY_BUF_SIZE]>);
 
-/// Runs `f` with this process's reply buffer (made on first use: in `child_init`). While it
-/// is in use, a nested request for a reply (from a KEMI event callback or another module's
-/// reply callback, run while a reply is sent) gets `ReplyError::Busy`.
+// SAFETY: the buffer is reached only through `with_reply_buf`, which `IN_USE` makes exclusive.
+unsafe impl Sync for ReplyBuf {}
+
+static REPLY_BUF: ReplyBuf = ReplyBuf(UnsafeCell::new([0; REPLY_BUF_SIZE]));
+static IN_USE: AtomicBool = AtomicBool::new(false);
+
+/// Runs `f` with this process's reply buffer. While it is in use, a nested request for a reply
+/// (from a KEMI event callback or another module's reply callback, run while a reply is sent;
+/// or from another thread) gets `ReplyError::Busy`.
 pub fn with_reply_buf<R>(
     f: impl FnOnce(&mut [u8]) -> Result<R, ReplyError>,
 ) -> Result<R, ReplyError> {
-    REPLY_BUF.with(|b| match b.try_borrow_mut() {
-        Ok(mut b) => f(&mut b),
-        Err(_) => Err(ReplyError::Busy),
-    })
+    /// Frees the buffer when `f` returns or unwinds.
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            IN_USE.store(false, Ordering::Release);
+        }
+    }
+    if IN_USE.swap(true, Ordering::Acquire) {
+        return Err(ReplyError::Busy);
+    }
+    let _release = Release;
+    // SAFETY: `IN_USE` was false and is now ours: no other reference to the buffer exists
+    // until `_release` drops.
+    f(unsafe { &mut *REPLY_BUF.0.get() })
 }
 
 /// A message the host lent for one call.

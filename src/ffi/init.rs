@@ -3,7 +3,7 @@
 //! `child_init` per process, `mod_destroy` at shutdown. Each body runs behind `ffi_guard`.
 use core::ffi::{c_int, c_uint};
 
-use super::host::{host_bytes, log, log_dbg, log_err, with_reply_buf, Global, SharedBlock, GLOBAL};
+use super::host::{host_bytes, log, log_dbg, log_err, Global, SharedBlock, GLOBAL};
 use super::shim::*;
 use crate::guard::ffi_guard;
 use crate::module::Module;
@@ -147,7 +147,7 @@ fn register(shared: &SharedBlock) -> Result<(), String> {
 }
 
 /// `child_init`: first in the main process (rank PROC_INIT, before the fork: tm is bound
-/// there and the workers inherit it), then per process; makes this process's reply buffer.
+/// there and the workers inherit it), then per process.
 #[no_mangle]
 pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
     ffi_guard("child_init", -1, || {
@@ -157,10 +157,9 @@ pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
         if unsafe { sl_shim_tm_bind() } == 0 {
             log_dbg!("sl-rs: tm not bound: send_reply() answers statelessly");
         }
-        match with_reply_buf(|b| Ok(b.len())) {
-            Ok(n) if n > 0 => 0,
-            _ => -1,
-        }
+        // SAFETY: plain call, after every module's mod_init.
+        unsafe { sl_shim_child_init() };
+        0
     })
 }
 

@@ -83,6 +83,7 @@ extern "C" {
     pub fn sl_shim_shm_free(p: *mut c_void);
     pub fn sl_shim_register_ack_filter() -> c_int;
     pub fn sl_shim_lookup_event_routes();
+    pub fn sl_shim_child_init();
     pub fn sl_shim_destroy_callbacks();
     pub fn sl_shim_kemi_register() -> c_int;
     pub fn sl_shim_register_stat(name: *const c_char, index: c_int) -> c_int;

@@ -157,7 +157,7 @@ pub fn build_reply<'l>(
     let mut lines = Copier {
         req,
         p,
-        rport: p.rport.map(|port| fmt_decimal(port.into(), &mut rport_buf)),
+        rport: p.rport.map(|port| rport_param(port, &mut rport_buf)),
         rr: (180..300).contains(&p.code),
         seen: req.split_once,
     };
@@ -204,7 +204,7 @@ pub fn build_reply<'l>(
 struct Copier<'r, 'b> {
     req: &'r Request<'b>,
     p: &'r ReplyParams<'r>,
-    /// The source port's digits, when `rport` goes on the first Via.
+    /// `;rport=` and the source port's digits, when `rport` goes on the first Via.
     rport: Option<&'r [u8]>,
     /// Record-Route is copied into replies from 180 to 299.
     rr: bool,
@@ -272,7 +272,6 @@ impl Copier<'_, '_> {
             };
             w.copy(body.start..cut);
             if let Some(rp) = self.rport {
-                w.put(b";rport=");
                 w.put(rp);
             }
             if p.via_layout == ViaLayout::AtEnd {
@@ -292,11 +291,16 @@ impl Copier<'_, '_> {
             w.copy(body);
         }
         w.put(b"\r\n");
-        if req.http {
+        self.rename_for_http(w, line_start);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn rename_for_http(&self, w: &mut Writer, line_start: usize) {
+        if self.req.http {
             // An HTTP client would read a Via as its own header: native renames it.
             w.set(line_start, b'S');
         }
-        Ok(())
     }
 }
 
@@ -354,6 +358,15 @@ pub fn is_sip_message(msg: &[u8]) -> bool {
 fn line_end(raw: &[u8]) -> usize {
     let lf = raw.len() - usize::from(raw.ends_with(b"\n"));
     lf - usize::from(raw[..lf].ends_with(b"\r"))
+}
+
+/// `;rport=PORT`, written at the end of `buf` (one piece for the builder to copy).
+fn rport_param(port: u16, buf: &mut [u8; 20]) -> &[u8] {
+    const NAME: &[u8] = b";rport=";
+    let digits = fmt_decimal(port.into(), buf).len();
+    let start = buf.len() - digits - NAME.len();
+    buf[start..start + NAME.len()].copy_from_slice(NAME);
+    &buf[start..]
 }
 
 /// Decimal digits of `v`, written at the end of `buf`, two at a time.
@@ -451,8 +464,9 @@ impl<'o, 's> Writer<'o, 's> {
         self.len = end;
     }
 
-    /// Overwrites one byte already written.
+    /// Overwrites one byte written or queued.
     fn set(&mut self, at: usize, b: u8) {
+        self.flush();
         if let Some(d) = self.out.get_mut(at) {
             *d = b;
         }

@@ -91,7 +91,9 @@ impl<'a> Request<'a> {
 }
 
 pub(super) fn is_http(version: &[u8]) -> bool {
-    version
-        .get(..5)
-        .is_some_and(|v| v.eq_ignore_ascii_case(b"HTTP/"))
+    // The first byte alone settles a SIP version, inline.
+    matches!(version.first(), Some(b'h' | b'H'))
+        && version
+            .get(..5)
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"HTTP/"))
 }
