@@ -6,25 +6,25 @@
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError, ViaLayout};
-use crate::sip::{tag_param, Header, HeaderKind, Request, Split};
+use crate::sip::{tag_param, Header, HeaderKind, Request, Span, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
 pub fn parse(data: &[u8]) {
     let Ok(req) = Request::parse(data) else {
         return;
     };
-    let inside = |r: &core::ops::Range<usize>| r.start <= r.end && r.end <= data.len();
+    let inside = |r: core::ops::Range<usize>| r.start <= r.end && r.end <= data.len();
     assert!(req.via1_at < data.len());
-    assert!(inside(&req.via1.host) && inside(&req.via1.port));
-    for r in [&req.to_tag, &req.call_id, &req.via1.branch, &req.via1.rport]
+    assert!(inside(req.via1.host.range()) && inside(req.via1.port.range()));
+    for s in [req.to_tag, req.call_id, req.via1.branch, req.via1.rport]
         .into_iter()
         .flatten()
     {
-        assert!(inside(r));
+        assert!(inside(s.range()));
     }
     for h in req.headers() {
         let h = h.expect("a parsed request's headers read again");
-        assert!(inside(&h.raw) && inside(&h.value));
+        assert!(inside(h.raw.clone()) && inside(h.value.clone()));
         assert!(h.raw.start <= h.value.start && h.value.end <= h.raw.end);
     }
 }
@@ -160,12 +160,12 @@ pub fn split_at(msg: &[u8], k: usize) -> Option<(Split, Vec<Header>)> {
     let line_end = crate::sip::memchr(b'\n', msg)?;
     let version_end = line_end - usize::from(msg[..line_end].ends_with(b"\r"));
     let split = Split {
-        method: 0..req.method.len(),
-        version: version_end - req.version.len()..version_end,
+        method: Span::of(0..req.method.len()),
+        version: Span::of(version_end - req.version.len()..version_end),
         via1_at: req.via1_at,
         via1: req.via1.clone(),
-        to: first(HeaderKind::To).map(|h| tag_param(msg, h.value.clone())),
-        call_id: first(HeaderKind::CallId).map(|h| h.value.clone()),
+        to: first(HeaderKind::To).map(|h| tag_param(msg, h.value.clone()).map(Span::of)),
+        call_id: first(HeaderKind::CallId).map(|h| Span::of(h.value.clone())),
         rest: head.last()?.raw.end,
         content_length: first(HeaderKind::ContentLength).is_some(),
         max_forwards: first(HeaderKind::MaxForwards).is_some(),

@@ -8,12 +8,11 @@
 //! ([`layout_matches`]). Fields are read through raw pointers, never held as references: the host
 //! may change the message between our reads. Every offset is checked against the buffer.
 use core::marker::PhantomData;
-use core::ops::Range;
 
 use super::host::Msg;
 use super::shim::sl_shim_sizeof_sip_msg;
 use crate::reply::totag::TagInput;
-use crate::sip::{HeaderKind, Line, Split, Via};
+use crate::sip::{HeaderKind, Line, Span, Split, Via};
 
 #[allow(
     non_camel_case_types,
@@ -60,10 +59,10 @@ impl Buf {
         len as u32 as usize
     }
 
-    fn range(self, s: sys::str_) -> Option<Range<usize>> {
+    fn range(self, s: sys::str_) -> Option<Span> {
         let start = self.off(s.s);
         let end = start.wrapping_add(Self::len_of(s.len));
-        (start <= end && end <= self.len).then_some(start..end)
+        (start <= end && end <= self.len).then_some(Span::new(start as u32, end as u32))
     }
 
     /// A header line as the builder copies it; [`Line::UNREADABLE`] unless its offsets are
@@ -151,16 +150,16 @@ pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
         let v = &raw const *via1;
         // The core leaves a host it could not read NULL (a mangled IPv6 reference): absent.
         let host = if (*v).host.s.is_null() {
-            0..0
+            Span::default()
         } else {
             b.range((*v).host)?
         };
         let port = if (*v).port_str.s.is_null() {
-            host.end..host.end
+            Span::new(host.end, host.end)
         } else {
             b.range((*v).port_str)?
         };
-        let param = |p: *const sys::via_param| -> Option<Option<Range<usize>>> {
+        let param = |p: *const sys::via_param| -> Option<Option<Span>> {
             if p.is_null() {
                 return Some(None);
             }
@@ -168,7 +167,7 @@ pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
             if value.s.is_null() {
                 // A parameter without a value: empty, right after its name.
                 let end = b.range((*p).name)?.end;
-                return Some(Some(end..end));
+                return Some(Some(Span::new(end, end)));
             }
             b.range(value).map(Some)
         };
@@ -194,13 +193,11 @@ pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
             .end
         };
         Via {
-            transport: b.range((*v).transport)?,
             host,
             port,
             branch: param(br)?,
             branch_end,
             rport,
-            received: !(*v).received.is_null(),
         }
     };
     // SAFETY: the first Via's header line, part of the message.
@@ -307,7 +304,7 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         start: bytes.as_ptr() as usize,
         len: bytes.len(),
     };
-    let slice = |s: sys::str_| b.range(s).map(|r| &bytes[r]);
+    let slice = |s: sys::str_| b.range(s).map(|r| &bytes[r.range()]);
     // SAFETY: a valid message for this call (`Msg`'s invariant); its first Via, To and Call-ID
     // headers and their parsed bodies are part of it.
     unsafe {

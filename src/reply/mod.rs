@@ -259,10 +259,11 @@ impl Copier<'_, '_> {
             let v = &req.via1;
             // Where the added parameters go (`cut`), and where the copy resumes after them:
             // past the old `;rport[=..]` they replace, as Kamailio does.
-            let (cut, resume) = match (self.rport, &v.rport, p.via_layout) {
-                (Some(_), Some(old), _) => (old.start.checked_sub(1), old.end),
+            let (cut, resume) = match (self.rport, v.rport, p.via_layout) {
+                (Some(_), Some(old), _) => ((old.start as usize).checked_sub(1), old.end as usize),
                 (_, _, ViaLayout::AfterRportOrBranch) if v.branch.is_some() => {
-                    (Some(v.branch_end), v.branch_end)
+                    let end = v.branch_end as usize;
+                    (Some(end), end)
                 }
                 _ => (Some(body.end), body.end),
             };

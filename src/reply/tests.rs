@@ -171,7 +171,7 @@ fn the_6_0_layout_refuses_positions_outside_the_first_via() {
     assert!(build_reply(&req, [], &p, [], &mut out).is_ok());
     // After the Via value, or before it.
     for at in [value_end + 1, req.via1_at - 1] {
-        req.via1.branch_end = at;
+        req.via1.branch_end = at as u32;
         assert_eq!(
             build_reply(&req, [], &p, [], &mut out),
             Err(SlError::Parse(ParseError::BadVia)),
@@ -181,7 +181,7 @@ fn the_6_0_layout_refuses_positions_outside_the_first_via() {
     // An rport to replace that runs past the value.
     let mut req = Request::parse(m.as_bytes()).unwrap();
     p.rport = Some(5);
-    req.via1.rport = Some(value_end - 5..value_end + 2);
+    req.via1.rport = Some(crate::sip::Span::of(value_end - 5..value_end + 2));
     assert_eq!(
         build_reply(&req, [], &p, [], &mut out),
         Err(SlError::Parse(ParseError::BadVia))

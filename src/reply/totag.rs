@@ -107,9 +107,9 @@ pub struct TagInput<'a> {
 impl<'a> TagInput<'a> {
     pub fn of(req: &Request<'a>) -> TagInput<'a> {
         TagInput {
-            host: req.slice(&req.via1.host),
-            port: req.slice(&req.via1.port),
-            branch: req.via1.branch.as_ref().map_or(&b""[..], |r| req.slice(r)),
+            host: req.slice(req.via1.host),
+            port: req.slice(req.via1.port),
+            branch: req.via1.branch.map_or(&b""[..], |s| req.slice(s)),
             call_id: req.call_id().unwrap_or(b""),
         }
     }

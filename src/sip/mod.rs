@@ -25,6 +25,35 @@ pub(crate) use memchr::memchr;
 
 use core::ops::Range;
 
+/// Where a part of the message lies: `u32` offsets, 8 bytes where a `Range<usize>` takes 16,
+/// so the request facts that hold a dozen of them stay cheap to move (a request longer than
+/// `u32::MAX` bytes is refused: [`Request::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub const fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// From offsets into a message of at most `u32::MAX` bytes.
+    pub(crate) fn of(r: Range<usize>) -> Span {
+        debug_assert!(r.end <= u32::MAX as usize);
+        Span::new(r.start as u32, r.end as u32)
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.end <= self.start
+    }
+}
+
 /// Why a message cannot be answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParseError {
@@ -209,9 +238,9 @@ pub struct Request<'a> {
     /// Whether there is a To header, and the first one's tag value (an empty `tag` counts as
     /// none).
     pub has_to: bool,
-    pub to_tag: Option<Range<usize>>,
+    pub to_tag: Option<Span>,
     /// The first Call-ID value.
-    pub call_id: Option<Range<usize>>,
+    pub call_id: Option<Span>,
 }
 
 impl<'a> Request<'a> {
@@ -228,6 +257,10 @@ impl<'a> Request<'a> {
     }
 
     fn scan(buf: &'a [u8], stop_early: bool) -> Result<Request<'a>, ParseError> {
+        // Offsets are kept as `u32` (as a header line past 4 GiB, refused).
+        if buf.len() > u32::MAX as usize {
+            return Err(ParseError::BadHeader);
+        }
         let (method, version, head_start) = request_line(buf)?;
         let http = split::is_http(version);
         let mut via1 = None;
@@ -247,7 +280,7 @@ impl<'a> Request<'a> {
                     via1 = Some((h, v));
                 }
                 HeaderKind::To => to = Some(h),
-                HeaderKind::CallId => call_id = Some(h.value),
+                HeaderKind::CallId => call_id = Some(Span::of(h.value)),
                 _ => {}
             }
             if stop_early && via1.is_some() && to.is_some() && call_id.is_some() {
@@ -258,7 +291,8 @@ impl<'a> Request<'a> {
         let to_tag = to
             .as_ref()
             .and_then(|h| tag_param(buf, h.value.clone()))
-            .filter(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .map(Span::of);
         Ok(Request {
             buf,
             method,
@@ -280,9 +314,9 @@ impl<'a> Request<'a> {
         self.buf
     }
 
-    /// The bytes of a range of the message.
-    pub fn slice(&self, r: &Range<usize>) -> &'a [u8] {
-        &self.buf[r.clone()]
+    /// The bytes of a span of the message.
+    pub fn slice(&self, s: Span) -> &'a [u8] {
+        &self.buf[s.range()]
     }
 
     /// Walks the header lines this request scans itself, in order: all of them for a parsed
@@ -299,11 +333,11 @@ impl<'a> Request<'a> {
 
     /// The To-tag value of the request, if it has a non-empty one.
     pub fn to_tag(&self) -> Option<&'a [u8]> {
-        self.to_tag.as_ref().map(|r| self.slice(r))
+        self.to_tag.map(|s| self.slice(s))
     }
 
     pub fn call_id(&self) -> Option<&'a [u8]> {
-        self.call_id.as_ref().map(|r| self.slice(r))
+        self.call_id.map(|s| self.slice(s))
     }
 }
 

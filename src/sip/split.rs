@@ -2,22 +2,20 @@
 //! Kamailio has read the request line, the first Via and the header lines up to CSeq (often all
 //! of them); reading those facts instead of the bytes again is what keeps a reply cheap. Only
 //! the header lines after the host's split are scanned here ([`Request::headers`]).
-use core::ops::Range;
-
-use super::{tag_param, HeaderKind, Headers, ParseError, Request, Via};
+use super::{tag_param, HeaderKind, Headers, ParseError, Request, Span, Via};
 
 /// What the host's parser knows of a request, as offsets into the message.
 #[derive(Debug, Clone)]
 pub struct Split {
-    pub method: Range<usize>,
-    pub version: Range<usize>,
+    pub method: Span,
+    pub version: Span,
     /// Where the header line holding the first Via value starts, and that value's fields.
     pub via1_at: usize,
     pub via1: Via,
     /// When the host's split reached a To header: the first one's tag value, if any.
-    pub to: Option<Option<Range<usize>>>,
+    pub to: Option<Option<Span>>,
     /// The first Call-ID value, when the host's split reached it.
-    pub call_id: Option<Range<usize>>,
+    pub call_id: Option<Span>,
     /// Where the host's split ends: the header lines from here on are scanned here.
     pub rest: usize,
     /// The host's split holds a Content-Length, a Max-Forwards line (each allowed once).
@@ -28,17 +26,17 @@ pub struct Split {
 impl Split {
     /// Every range lies inside a message of `len` bytes (host offsets are checked, not trusted).
     fn inside(&self, len: usize) -> bool {
-        let ok = |r: &Range<usize>| r.start <= r.end && r.end <= len;
-        let opt = |r: &Option<Range<usize>>| r.as_ref().is_none_or(ok);
+        let ok = |s: Span| s.start <= s.end && s.end as usize <= len;
+        let opt = |s: Option<Span>| s.is_none_or(ok);
         let v = &self.via1;
-        ok(&self.method)
-            && ok(&self.version)
-            && ok(&v.host)
-            && ok(&v.port)
-            && opt(&v.branch)
-            && opt(&v.rport)
-            && opt(&self.call_id)
-            && self.to.as_ref().is_none_or(opt)
+        ok(self.method)
+            && ok(self.version)
+            && ok(v.host)
+            && ok(v.port)
+            && opt(v.branch)
+            && opt(v.rport)
+            && opt(self.call_id)
+            && self.to.is_none_or(opt)
             && self.via1_at <= len
             && self.rest <= len
     }
@@ -49,7 +47,8 @@ impl<'a> Request<'a> {
     /// looked for in the rest; the rest's lines are checked when a reply walks them.
     #[inline]
     pub fn from_split(buf: &'a [u8], s: Split) -> Result<Request<'a>, ParseError> {
-        if !s.inside(buf.len()) {
+        // Offsets are `u32`: a longer buffer is refused as `Request::parse` refuses it.
+        if buf.len() > u32::MAX as usize || !s.inside(buf.len()) {
             return Err(ParseError::BadHeader);
         }
         let (mut to, mut call_id) = (s.to, s.call_id);
@@ -57,8 +56,10 @@ impl<'a> Request<'a> {
             for h in Headers::new(buf, s.rest, true) {
                 let h = h?;
                 match h.kind {
-                    HeaderKind::To if to.is_none() => to = Some(tag_param(buf, h.value.clone())),
-                    HeaderKind::CallId if call_id.is_none() => call_id = Some(h.value),
+                    HeaderKind::To if to.is_none() => {
+                        to = Some(tag_param(buf, h.value.clone()).map(Span::of))
+                    }
+                    HeaderKind::CallId if call_id.is_none() => call_id = Some(Span::of(h.value)),
                     _ => {}
                 }
                 if to.is_some() && call_id.is_some() {
@@ -66,14 +67,14 @@ impl<'a> Request<'a> {
                 }
             }
         }
-        let version = &buf[s.version];
+        let version = &buf[s.version.range()];
         let http = is_http(version);
         let once = |held: bool, kind: HeaderKind| if held { kind.once_bit(http) } else { 0 };
         let has_to = to.is_some();
         let to_tag = to.flatten().filter(|t| !t.is_empty());
         Ok(Request {
             buf,
-            method: &buf[s.method],
+            method: &buf[s.method.range()],
             version,
             http,
             scan_from: s.rest,

@@ -17,11 +17,10 @@ fn reads_request_line_and_facts() {
     let r = req(BASIC);
     assert_eq!(r.method, b"INVITE");
     assert_eq!(r.version, b"SIP/2.0");
-    assert_eq!(r.slice(&r.via1.host), b"192.0.2.1");
-    assert_eq!(r.slice(&r.via1.port), b"5060");
-    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bK1");
-    assert_eq!(r.slice(r.via1.rport.as_ref().unwrap()), b"rport");
-    assert!(!r.via1.received);
+    assert_eq!(r.slice(r.via1.host), b"192.0.2.1");
+    assert_eq!(r.slice(r.via1.port), b"5060");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"z9hG4bK1");
+    assert_eq!(r.slice(r.via1.rport.unwrap()), b"rport");
     assert!(r.has_to);
     assert_eq!(r.to_tag(), None);
     assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
@@ -33,7 +32,7 @@ fn reads_request_line_and_facts() {
 #[test]
 fn compact_forms_and_case() {
     let r = req("OPTIONS sip:x SIP/2.0\nv: SIP/2.0/TCP h;branch=z9hG4bKc\nf: <sip:a@x>;tag=1\nT: <sip:x>;TAG=t9\ni: cid\nCSEQ: 2 OPTIONS\n\n");
-    assert_eq!(r.slice(&r.via1.transport), b"TCP");
+    assert_eq!(r.slice(r.via1.host), b"h");
     assert_eq!(r.to_tag(), Some(&b"t9"[..]));
     assert_eq!(r.call_id(), Some(&b"cid"[..]));
     assert_eq!(HeaderKind::of(b"RECORD-route"), HeaderKind::RecordRoute);
@@ -69,27 +68,27 @@ fn compact_forms_and_case() {
 #[test]
 fn several_via_values_on_one_line() {
     let r = req("BYE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP a.example:5070;branch=z9hG4bKa , SIP/2.0/UDP b.example;branch=z9hG4bKb\r\n\r\n");
-    assert_eq!(r.slice(&r.via1.host), b"a.example");
-    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bKa");
+    assert_eq!(r.slice(r.via1.host), b"a.example");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"z9hG4bKa");
     assert_eq!(r.headers().count(), 1);
 }
 
 #[test]
 fn folded_lines_belong_to_their_header() {
     let r = req("INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n ;branch=z9hG4bKf\r\nSubject: a\r\n\tb\r\nTo: <sip:x>\r\n  ;tag=fold\r\n\r\n");
-    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bKf");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"z9hG4bKf");
     assert_eq!(r.to_tag(), Some(&b"fold"[..]));
     let hs: Vec<_> = r.headers().map(Result::unwrap).collect();
     assert_eq!(hs.len(), 3);
-    assert_eq!(r.slice(&hs[1].value), b"a\r\n\tb");
+    assert_eq!(&r.buf()[hs[1].value.clone()], b"a\r\n\tb");
 }
 
 #[test]
 fn ipv6_hosts() {
     let r = req("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bK6;received=[2001:db8::2]\r\n\r\n");
-    assert_eq!(r.slice(&r.via1.host), b"[2001:db8::1]");
-    assert_eq!(r.slice(&r.via1.port), b"5062");
-    assert!(r.via1.received);
+    assert_eq!(r.slice(r.via1.host), b"[2001:db8::1]");
+    assert_eq!(r.slice(r.via1.port), b"5062");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"z9hG4bK6");
     assert!(Request::parse(
         b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1;branch=z\r\n\r\n"
     )
@@ -110,7 +109,7 @@ fn ipv6_hosts() {
         let r = Request::parse(m.as_bytes());
         assert_eq!(r.is_ok(), ok, "{host}");
         if let Ok(r) = r {
-            assert_eq!(r.slice(&r.via1.host), host.as_bytes());
+            assert_eq!(r.slice(r.via1.host), host.as_bytes());
         }
     }
 }
@@ -221,7 +220,7 @@ fn very_long_headers_and_many_vias() {
     }
     m.push_str("\r\n");
     let r = Request::parse(m.as_bytes()).unwrap();
-    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bKl");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"z9hG4bKl");
     assert_eq!(
         r.headers()
             .filter(|h| h.as_ref().unwrap().kind == HeaderKind::Via)
@@ -251,7 +250,7 @@ fn arbitrary_bytes_never_panic() {
             for h in r.headers().flatten() {
                 assert!(h.raw.end <= m.len() && h.value.start <= h.value.end);
             }
-            assert!(r.via1.host.end <= m.len());
+            assert!(r.via1.host.end as usize <= m.len());
         }
     }
 }
@@ -438,7 +437,7 @@ fn values_are_trimmed_of_blanks_and_folds() {
     let m = BASIC.replace("Content-Length: 0", "X-V:  \t a b \r\n c \t");
     let r = req(&m);
     let h = r.headers().last().unwrap().unwrap();
-    assert_eq!(r.slice(&h.value), b"a b \r\n c");
+    assert_eq!(&r.buf()[h.value.clone()], b"a b \r\n c");
     let m = BASIC.replace("Content-Length: 0", "X-E: \t ");
     let r = req(&m);
     let h = r.headers().last().unwrap().unwrap();
@@ -486,7 +485,7 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
     assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
     // And the other way round: Call-ID split, To not yet.
     let mut s2 = s.clone();
-    s2.call_id = Some(0..1);
+    s2.call_id = Some(Span::new(0, 1));
     s2.to = None;
     let r = Request::from_split(m.as_bytes(), s2).unwrap();
     assert_eq!(
@@ -501,20 +500,20 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
         "Call-ID: other\r\nTo: Bob <sip:b@example.com>\r\n",
     );
     let (mut s3, _) = crate::fuzzing::split_at(early.as_bytes(), 2).unwrap();
-    s3.call_id = Some(0..1);
+    s3.call_id = Some(Span::new(0, 1));
     let r = Request::from_split(early.as_bytes(), s3).unwrap();
     assert_eq!(r.call_id(), Some(&early.as_bytes()[..1]));
     assert!(r.has_to);
     // A range backwards or past the end is refused.
     #[allow(clippy::reversed_empty_ranges)]
     {
-        s.via1.host = 5..3;
+        s.via1.host = Span::new(5, 3);
     }
     assert_eq!(
         Request::from_split(m.as_bytes(), s.clone()).err(),
         Some(ParseError::BadHeader)
     );
-    s.via1.host = 3..m.len() + 1;
+    s.via1.host = Span::of(3..m.len() + 1);
     assert_eq!(
         Request::from_split(m.as_bytes(), s).err(),
         Some(ParseError::BadHeader)
@@ -527,11 +526,11 @@ fn quoted_via_parameter_values_and_their_escapes() {
         |params: &str| format!("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h:5060{params}\r\n\r\n");
     let m = via(";x=\"a;b\\\"c, d\";branch=z9hG4bK1;rport");
     let r = Request::parse(m.as_bytes()).unwrap();
-    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"z9hG4bK1");
-    assert_eq!(r.slice(r.via1.rport.as_ref().unwrap()), b"rport");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"z9hG4bK1");
+    assert_eq!(r.slice(r.via1.rport.unwrap()), b"rport");
     let m = via(";branch=\"q\\\\\";rport");
     let r = Request::parse(m.as_bytes()).unwrap();
-    assert_eq!(r.slice(r.via1.branch.as_ref().unwrap()), b"\"q\\\\\"");
+    assert_eq!(r.slice(r.via1.branch.unwrap()), b"\"q\\\\\"");
     for bad in [";x=\"open", ";x=\"esc\\\"", ";x=\"a\"b"] {
         let m = via(bad);
         assert_eq!(

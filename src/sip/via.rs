@@ -1,27 +1,29 @@
 //! The first value of the first Via header: where a reply goes and what it echoes.
 use core::ops::Range;
 
-use super::{is_lws, is_token_char};
+use super::{is_lws, is_token_char, Span};
 
-/// The fields of one via-parm, as offsets into the message.
+/// The fields of one via-parm a reply uses, as offsets into the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Via {
-    pub transport: Range<usize>,
     /// The sent-by host, IPv6 references with their brackets.
-    pub host: Range<usize>,
+    pub host: Span,
     /// The sent-by port digits (empty when the Via has no port).
-    pub port: Range<usize>,
-    pub branch: Option<Range<usize>>,
+    pub port: Span,
+    pub branch: Option<Span>,
     /// Where the host's parser ends the `branch` parameter (its `start + size`: after the
     /// value, before a closing quote); read only when there is a branch.
-    pub branch_end: usize,
+    pub branch_end: u32,
     /// The `rport` or `rport=N` parameter, without its leading `;`.
-    pub rport: Option<Range<usize>>,
-    pub received: bool,
+    pub rport: Option<Span>,
 }
 
-/// Reads the first via-parm of a Via value in `buf[value]`; `None` when it is malformed.
+/// Reads the first via-parm of a Via value in `buf[value]`; `None` when it is malformed (or
+/// ends past `u32::MAX`).
 pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
+    if value.end > u32::MAX as usize {
+        return None;
+    }
     let mut c = Cursor {
         buf: &buf[..value.end],
         pos: value.start,
@@ -38,7 +40,7 @@ pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
     c.ws();
     c.expect(b'/')?;
     c.ws();
-    let transport = c.token()?;
+    c.token()?;
     if !c.ws() {
         return None;
     }
@@ -58,13 +60,11 @@ pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
         port = s..c.pos;
     }
     let mut via = Via {
-        transport,
-        host,
-        port,
+        host: Span::of(host),
+        port: Span::of(port),
         branch: None,
         branch_end: 0,
         rport: None,
-        received: false,
     };
     loop {
         c.ws();
@@ -90,16 +90,14 @@ pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
             c.pos = save;
         }
         if name_bytes.eq_ignore_ascii_case(b"branch") {
-            via.branch = Some(value.clone().unwrap_or(end..end));
+            via.branch = Some(Span::of(value.clone().unwrap_or(end..end)));
             // Kamailio's parameter size stops at a closing quote.
             via.branch_end = match value {
                 Some(v) if buf[v.start] == b'"' => v.end - 1,
                 _ => end,
-            };
+            } as u32;
         } else if name_bytes.eq_ignore_ascii_case(b"rport") {
-            via.rport = Some(name.start..end);
-        } else if name_bytes.eq_ignore_ascii_case(b"received") {
-            via.received = true;
+            via.rport = Some(Span::of(name.start..end));
         }
     }
 }
