@@ -9,7 +9,7 @@ use crate::guard::{ffi_guard, test_panic_point};
 use crate::module::{Replied, ReplyError};
 use crate::reply::ack::AckDecision;
 use crate::reply::forward::{self, ForwardError};
-use crate::reply::{check_code, check_reason};
+use crate::reply::{check_code, check_reason, SlError};
 
 /// The pre-script request callback: returns 0 to drop an ACK to one of our replies, 1 to let
 /// the request reach the routing script.
@@ -88,19 +88,26 @@ pub(super) fn validated(func: &str, code: i64, reason: &[u8]) -> Result<u16, c_i
 }
 
 /// [`validated`], with the reason checked only when `check_reason_too`.
+#[inline]
 fn checked(func: &str, code: i64, reason: &[u8], check_reason_too: bool) -> Result<u16, c_int> {
     check_code(code)
         .and_then(|c| match check_reason_too {
             true => check_reason(reason).map(|()| c),
             false => Ok(c),
         })
-        .map_err(|e| {
-            log_err!(
-                "{func}({code}, \"{}\"): {e}; no reply sent",
-                String::from_utf8_lossy(reason).escape_debug()
-            );
-            -1
-        })
+        .map_err(|e| refused(func, code, reason, e))
+}
+
+/// Logs a refused code or reason; the script's return value. Out of line: every reply passes
+/// `checked`, hardly any is refused.
+#[cold]
+#[inline(never)]
+fn refused(func: &str, code: i64, reason: &[u8], e: SlError) -> c_int {
+    log_err!(
+        "{func}({code}, \"{}\"): {e}; no reply sent",
+        String::from_utf8_lossy(reason).escape_debug()
+    );
+    -1
 }
 
 /// `sl_send_reply(code, reason)` and `sl_reply(code, reason)`: 1 sent, -1 error, -2 the

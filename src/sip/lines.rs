@@ -54,10 +54,12 @@ impl<'a> Headers<'a> {
         }
         // `name *(SP / HT) ":"`, read in one pass; the line's LF (neither a name byte nor a
         // blank) stops both scans inside it.
-        let mut colon = start;
-        while HNAME[usize::from(buf[colon])] {
-            colon += 1;
-        }
+        let line = &buf[start..eol];
+        let mut colon = start
+            + line
+                .iter()
+                .position(|&b| !HNAME[usize::from(b)])
+                .unwrap_or(line.len());
         let name = &buf[start..colon];
         while matches!(buf[colon], b' ' | b'\t') {
             colon += 1;

@@ -138,30 +138,44 @@ impl HeaderKind {
     /// Classifies a header name, long or compact form, in any case: by length first, so most
     /// names cost one compare.
     pub fn of(name: &[u8]) -> HeaderKind {
-        let (long, kind): (&[u8], _) = match name.len() {
+        match name.len() {
             1 => match name[0] | 0x20 {
-                b'v' => return HeaderKind::Via,
-                b'f' => return HeaderKind::From,
-                b't' => return HeaderKind::To,
-                b'i' => return HeaderKind::CallId,
-                b'l' => return HeaderKind::ContentLength,
-                _ => return HeaderKind::Other,
+                b'v' => HeaderKind::Via,
+                b'f' => HeaderKind::From,
+                b't' => HeaderKind::To,
+                b'i' => HeaderKind::CallId,
+                b'l' => HeaderKind::ContentLength,
+                _ => HeaderKind::Other,
             },
-            2 => (b"to", HeaderKind::To),
-            3 => (b"via", HeaderKind::Via),
-            4 if name[0] | 0x20 == b'f' => (b"from", HeaderKind::From),
-            4 => (b"cseq", HeaderKind::CSeq),
-            7 => (b"call-id", HeaderKind::CallId),
-            12 if name[0] | 0x20 == b'r' => (b"record-route", HeaderKind::RecordRoute),
-            12 => (b"max-forwards", HeaderKind::MaxForwards),
-            14 => (b"content-length", HeaderKind::ContentLength),
-            _ => return HeaderKind::Other,
-        };
-        if name.eq_ignore_ascii_case(long) {
-            kind
-        } else {
-            HeaderKind::Other
+            2 => named(name, b"to", HeaderKind::To),
+            3 => named(name, b"via", HeaderKind::Via),
+            4 if name[0] | 0x20 == b'f' => named(name, b"from", HeaderKind::From),
+            4 => named(name, b"cseq", HeaderKind::CSeq),
+            7 => named(name, b"call-id", HeaderKind::CallId),
+            12 if name[0] | 0x20 == b'r' => named(name, b"record-route", HeaderKind::RecordRoute),
+            12 => named(name, b"max-forwards", HeaderKind::MaxForwards),
+            14 => named(name, b"content-length", HeaderKind::ContentLength),
+            _ => HeaderKind::Other,
         }
+    }
+}
+
+/// `kind` when `name` is `long` (lower case) in any case, else `Other`. Inlined with a constant
+/// `long`, so the compare is unrolled: `b | 0x20` folds a letter's case, and `-` is compared
+/// exactly (CR is its `| 0x20` twin).
+#[inline(always)]
+fn named<const N: usize>(name: &[u8], long: &[u8; N], kind: HeaderKind) -> HeaderKind {
+    let Ok(name) = <&[u8; N]>::try_from(name) else {
+        return HeaderKind::Other;
+    };
+    let diff = name.iter().zip(long).fold(0u8, |d, (&b, &l)| {
+        let fold = if l == b'-' { 0 } else { 0x20 };
+        d | ((b | fold) ^ l)
+    });
+    if diff == 0 {
+        kind
+    } else {
+        HeaderKind::Other
     }
 }
 
@@ -326,6 +340,7 @@ impl<'a> Request<'a> {
     }
 
     /// The request's method is `m`, in any case (Kamailio compares method names so).
+    #[inline]
     pub fn is_method(&self, m: &[u8]) -> bool {
         // The length first, inline: most replies ask this of a method that differs.
         self.method.len() == m.len() && self.method.eq_ignore_ascii_case(m)

@@ -54,6 +54,12 @@ fn compact_forms_and_case() {
         (b"max-forwards", HeaderKind::MaxForwards),
         (b"MAX-FORWARDS", HeaderKind::MaxForwards),
         (b"content-length", HeaderKind::ContentLength),
+        // A letter's case folds; `-` is compared exactly (CR differs from it only in the case
+        // bit).
+        (b"Call\rID", HeaderKind::Other),
+        (b"content\rlength", HeaderKind::Other),
+        (b"VIA", HeaderKind::Via),
+        (b"vi@", HeaderKind::Other),
     ] {
         assert_eq!(
             HeaderKind::of(name),
