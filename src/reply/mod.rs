@@ -455,10 +455,12 @@ impl<'o, 's> Writer<'o, 's> {
         self.write(s);
     }
 
-    /// Past the end of `out`, only the length grows (`get_mut` refuses every later write).
+    /// Past the end of `out`, only the length grows (`get_mut` refuses every later write). The
+    /// sum cannot overflow: it is at most the request's length twice over plus the pieces
+    /// the parameters add.
     #[inline(always)]
     fn write(&mut self, s: &[u8]) {
-        let end = self.len.saturating_add(s.len());
+        let end = self.len + s.len();
         if let Some(d) = self.out.get_mut(self.len..end) {
             d.copy_from_slice(s);
         }
