@@ -236,6 +236,19 @@ fn refuses_bad_input() {
         build_reply(&req, [], &params(404, "x"), [], &mut small),
         Err(SlError::TooBig)
     );
+    // A buffer of exactly the reply's length holds it; one byte less does not.
+    let mut big = [0u8; 1024];
+    let n = build_reply(&req, [], &params(404, "x"), [], &mut big).unwrap();
+    let mut exact = vec![0u8; n];
+    assert_eq!(
+        build_reply(&req, [], &params(404, "x"), [], &mut exact),
+        Ok(n)
+    );
+    assert_eq!(exact, &big[..n]);
+    assert_eq!(
+        build_reply(&req, [], &params(404, "x"), [], &mut exact[..n - 1]),
+        Err(SlError::TooBig)
+    );
 }
 
 #[test]

@@ -272,9 +272,7 @@ impl<'a> Request<'a> {
 
     fn scan(buf: &'a [u8], stop_early: bool) -> Result<Request<'a>, ParseError> {
         // Offsets are kept as `u32` (as a header line past 4 GiB, refused).
-        if buf.len() > u32::MAX as usize {
-            return Err(ParseError::BadHeader);
-        }
+        u32::try_from(buf.len()).map_err(|_| ParseError::BadHeader)?;
         let (method, version, head_start) = request_line(buf)?;
         let http = split::is_http(version);
         let mut via1 = None;

@@ -48,7 +48,8 @@ impl<'a> Request<'a> {
     #[inline]
     pub fn from_split(buf: &'a [u8], s: Split) -> Result<Request<'a>, ParseError> {
         // Offsets are `u32`: a longer buffer is refused as `Request::parse` refuses it.
-        if buf.len() > u32::MAX as usize || !s.inside(buf.len()) {
+        u32::try_from(buf.len()).map_err(|_| ParseError::BadHeader)?;
+        if !s.inside(buf.len()) {
             return Err(ParseError::BadHeader);
         }
         let (mut to, mut call_id) = (s.to, s.call_id);

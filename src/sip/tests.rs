@@ -60,6 +60,8 @@ fn compact_forms_and_case() {
         (b"content\rlength", HeaderKind::Other),
         (b"VIA", HeaderKind::Via),
         (b"vi@", HeaderKind::Other),
+        // Two differences that would cancel if they were combined by xor ("t"/"u", "o"/"n").
+        (b"un", HeaderKind::Other),
     ] {
         assert_eq!(
             HeaderKind::of(name),
@@ -524,6 +526,34 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
         Request::from_split(m.as_bytes(), s).err(),
         Some(ParseError::BadHeader)
     );
+}
+
+#[test]
+fn an_empty_tag_in_the_hosts_split_is_no_tag() {
+    let (mut s, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 5).unwrap();
+    s.to = Some(Some(Span::new(7, 7)));
+    let r = Request::from_split(BASIC.as_bytes(), s).unwrap();
+    assert!(r.has_to);
+    assert_eq!(r.to_tag(), None);
+}
+
+#[test]
+fn http_versions_by_their_name() {
+    for (v, http) in [
+        (&b"HTTP/1.1"[..], true),
+        (b"http/1.0", true),
+        (b"SIP/2.0", false),
+        (b"HTTX/1.0", false),
+        (b"H", false),
+        (b"", false),
+    ] {
+        assert_eq!(
+            super::split::is_http(v),
+            http,
+            "{:?}",
+            String::from_utf8_lossy(v)
+        );
+    }
 }
 
 #[test]

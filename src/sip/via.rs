@@ -21,9 +21,7 @@ pub struct Via {
 /// Reads the first via-parm of a Via value in `buf[value]`; `None` when it is malformed (or
 /// ends past `u32::MAX`).
 pub fn parse_first_via(buf: &[u8], value: Range<usize>) -> Option<Via> {
-    if value.end > u32::MAX as usize {
-        return None;
-    }
+    u32::try_from(value.end).ok()?;
     let mut c = Cursor {
         buf: &buf[..value.end],
         pos: value.start,
