@@ -6,8 +6,10 @@ pub mod ack;
 pub mod forward;
 pub mod reason;
 pub mod totag;
+mod writer;
 
 use crate::sip::{HeaderKind, Line, ParseError, Request};
+use writer::Writer;
 
 /// Codes a script may send.
 pub const CODES: core::ops::RangeInclusive<u16> = 100..=699;
@@ -253,7 +255,7 @@ impl Copier<'_, '_> {
     fn via(&self, w: &mut Writer, h: Line) -> Result<(), SlError> {
         let (req, p) = (self.req, self.p);
         w.flush();
-        let line_start = w.len;
+        let line_start = w.pos();
         let body = h.start as usize..h.value_end as usize;
         if body.start == req.via1_at {
             let v = &req.via1;
@@ -398,94 +400,6 @@ pub(crate) fn fmt_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
         buf[i] = b'0' + v as u8;
     }
     &buf[i..]
-}
-
-/// The reply being written. Spans of the request are copied lazily: a span that starts where
-/// the pending one ends extends it, so adjacent header lines (From, To, Call-ID, CSeq...) cost
-/// one copy. Writing never fails on the spot: a reply that outgrows `out` keeps counting its
-/// length, a span outside the request is remembered, and [`Writer::finish`] reports either
-/// (no error value travels through every write).
-struct Writer<'o, 's> {
-    out: &'o mut [u8],
-    len: usize,
-    src: &'s [u8],
-    pending: core::ops::Range<usize>,
-    /// A span outside `src` was asked for.
-    bad_span: bool,
-}
-
-impl<'o, 's> Writer<'o, 's> {
-    fn new(out: &'o mut [u8], src: &'s [u8]) -> Self {
-        Writer {
-            out,
-            len: 0,
-            src,
-            pending: 0..0,
-            bad_span: false,
-        }
-    }
-
-    /// Queues `src[r]` for copying. (Joining is only fewer copies, never other bytes: the
-    /// mutants that keep two touching copies apart are excluded in .cargo/mutants.toml.)
-    #[inline(always)]
-    fn copy(&mut self, r: core::ops::Range<usize>) {
-        if r.start == self.pending.end && !self.pending.is_empty() {
-            self.pending.end = r.end;
-            return;
-        }
-        self.flush();
-        self.pending = r;
-    }
-
-    #[inline(always)]
-    fn flush(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let r = core::mem::replace(&mut self.pending, 0..0);
-        match self.src.get(r) {
-            Some(src) => self.write(src),
-            None => self.bad_span = true,
-        }
-    }
-
-    #[inline(always)]
-    fn put(&mut self, s: &[u8]) {
-        self.flush();
-        self.write(s);
-    }
-
-    /// Past the end of `out`, only the length grows (`get_mut` refuses every later write). The
-    /// sum cannot overflow: it is at most the request's length twice over plus the pieces
-    /// the parameters add.
-    #[inline(always)]
-    fn write(&mut self, s: &[u8]) {
-        let end = self.len + s.len();
-        if let Some(d) = self.out.get_mut(self.len..end) {
-            d.copy_from_slice(s);
-        }
-        self.len = end;
-    }
-
-    /// Overwrites one byte written or queued.
-    fn set(&mut self, at: usize, b: u8) {
-        self.flush();
-        if let Some(d) = self.out.get_mut(at) {
-            *d = b;
-        }
-    }
-
-    /// The reply's length, or why it cannot be sent.
-    fn finish(mut self) -> Result<usize, SlError> {
-        self.flush();
-        if self.bad_span {
-            return Err(SlError::Parse(ParseError::BadHeader));
-        }
-        if self.len > self.out.len() {
-            return Err(SlError::TooBig);
-        }
-        Ok(self.len)
-    }
 }
 
 #[cfg(test)]
