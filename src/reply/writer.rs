@@ -1,4 +1,5 @@
 //! The reply being written into the caller's buffer, piece by piece.
+
 use super::SlError;
 use crate::sip::ParseError;
 
