@@ -100,7 +100,7 @@ mod host {
             .allowlist_type(
                 "sip_msg|hdr_field|via_body|via_param|to_body|sip_protos|request_method",
             )
-            .allowlist_var("SIP_REQUEST")
+            .allowlist_var("SIP_REQUEST|FL_MSG_NOREPLY")
             .derive_default(false);
         write_bindings(msg, &out.join("msg_bindings.rs"));
     }

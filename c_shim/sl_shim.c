@@ -176,18 +176,7 @@ int sl_shim_log_enabled(int level)
 	}
 }
 
-const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len)
-{
-	*len = msg->len > 0 ? (size_t)msg->len : 0;
-	return msg->buf;
-}
-
 size_t sl_shim_sizeof_sip_msg(void) { return sizeof(struct sip_msg); }
-
-int sl_shim_msg_no_reply(struct sip_msg *msg)
-{
-	return (msg->msg_flags & FL_MSG_NOREPLY) != 0;
-}
 
 int sl_shim_msg_reply_marks(struct sip_msg *msg)
 {
@@ -290,6 +279,8 @@ const char *sl_shim_warning(struct sip_msg *msg, size_t *len)
 	*len = (size_t)n;
 	return buf;
 }
+
+int sl_shim_sip_warning(void) { return sip_warning; }
 
 const char *sl_shim_server_hdr(size_t *len)
 {

@@ -39,10 +39,8 @@ void sl_shim_log(int level, const char *text, size_t len);
 /* Whether a line of that level would be printed (so Rust formats only lines that are). */
 int sl_shim_log_enabled(int level);
 
-const char *sl_shim_msg_buf(struct sip_msg *msg, size_t *len);
 /* sizeof(struct sip_msg) as this compiler lays it out (Rust checks its own against it). */
 size_t sl_shim_sizeof_sip_msg(void);
-int sl_shim_msg_no_reply(struct sip_msg *msg);
 int sl_shim_msg_reply_marks(struct sip_msg *msg);
 void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
 int sl_shim_host_features(void);
@@ -58,7 +56,10 @@ const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
 /* The core's Warning header line (no CRLF) for a reply to msg, in a static buffer valid until the
  * next call; NULL when sip_warning is off. */
 const char *sl_shim_warning(struct sip_msg *msg, size_t *len);
-/* The core's Server header line (no CRLF), or NULL when server_signature is off. */
+/* The core's sip_warning setting (read once, in mod_init). */
+int sl_shim_sip_warning(void);
+/* The core's Server header line (no CRLF), or NULL when server_signature is off (read once, in
+ * mod_init: the setting and the line are fixed at start-up). */
 const char *sl_shim_server_hdr(size_t *len);
 /* Sends a reply to where the request's top Via says (or its source, per reply_to_via), over
  * the socket and connection the request came in on, as the native sl does, running the

@@ -67,6 +67,30 @@ pub struct Global {
     pub shared: SharedBlock,
     pub default_code: u16,
     pub default_reason: Box<[u8]>,
+    pub host_config: HostConfig,
+}
+
+/// Core settings a reply reads, fixed once the configuration is loaded (before `mod_init`), so
+/// read once there rather than through the shim on every reply.
+pub struct HostConfig {
+    /// The core's `Server:` line (no CRLF) when `server_signature` is on.
+    pub server_header: Option<&'static [u8]>,
+    /// The core's `sip_warning`: replies carry its `Warning:` line.
+    pub sip_warning: bool,
+}
+
+impl HostConfig {
+    pub fn read() -> HostConfig {
+        let mut len = 0;
+        // SAFETY: a core global set at start-up, valid for the process's life.
+        let p = unsafe { sl_shim_server_hdr(&mut len) };
+        HostConfig {
+            // SAFETY: valid for `len` bytes when non-NULL, for the process's life.
+            server_header: (!p.is_null()).then(|| unsafe { host_bytes(p, len) }),
+            // SAFETY: reads a core global.
+            sip_warning: unsafe { sl_shim_sip_warning() } != 0,
+        }
+    }
 }
 
 pub static GLOBAL: OnceLock<Global> = OnceLock::new();
@@ -211,9 +235,7 @@ impl Host for Msg {
     type Lines<'a> = super::msg::Lines<'a>;
 
     fn msg(&self) -> &[u8] {
-        let mut len = 0;
-        // SAFETY: valid message (type invariant); its buffer lives as long as the message.
-        unsafe { host_bytes(sl_shim_msg_buf(self.raw(), &mut len), len) }
+        super::msg::bytes(self)
     }
 
     #[inline]
@@ -230,8 +252,7 @@ impl Host for Msg {
     }
 
     fn no_reply(&self) -> bool {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_msg_no_reply(self.raw()) != 0 }
+        super::msg::no_reply(self)
     }
 
     fn final_replied(&self) -> bool {
@@ -284,19 +305,19 @@ impl Host for Msg {
         Lumps {
             msg: self,
             cursor: core::ptr::null(),
-            done: false,
+            // Most replies have none: no call into the shim to learn that.
+            done: !super::msg::has_reply_lumps(self),
         }
     }
 
     fn server_header(&self) -> Option<&[u8]> {
-        let mut len = 0;
-        // SAFETY: a core global, valid for the process's life.
-        let p = unsafe { sl_shim_server_hdr(&mut len) };
-        // SAFETY: valid for `len` bytes when non-NULL.
-        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
+        GLOBAL.get().and_then(|g| g.host_config.server_header)
     }
 
     fn warning(&self) -> Option<&[u8]> {
+        if !GLOBAL.get().is_some_and(|g| g.host_config.sip_warning) {
+            return None;
+        }
         let mut len = 0;
         // SAFETY: valid message (type invariant); the shim writes `len` when it returns a line.
         let p = unsafe { sl_shim_warning(self.raw(), &mut len) };

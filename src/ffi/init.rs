@@ -3,7 +3,7 @@
 //! `child_init` per process, `mod_destroy` at shutdown. Each body runs behind `ffi_guard`.
 use core::ffi::{c_int, c_uint};
 
-use super::host::{host_bytes, log, log_dbg, log_err, Global, SharedBlock, GLOBAL};
+use super::host::{host_bytes, log, log_dbg, log_err, Global, HostConfig, SharedBlock, GLOBAL};
 use super::shim::*;
 use crate::guard::ffi_guard;
 use crate::module::Module;
@@ -117,6 +117,7 @@ fn mod_init() -> Result<(), String> {
         shared,
         default_code,
         default_reason: reason.into(),
+        host_config: HostConfig::read(),
     };
     GLOBAL
         .set(global)

@@ -335,6 +335,29 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
     }
 }
 
+/// The message's bytes, as the core received them.
+pub fn bytes(msg: &Msg) -> &[u8] {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant): its buffer holds `len` bytes
+    // for as long as the message lives.
+    unsafe { super::host::host_bytes((*m).buf, usize::try_from((*m).len).unwrap_or(0)) }
+}
+
+/// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
+pub fn no_reply(msg: &Msg) -> bool {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read. (The
+    // flags word is 32 bits in 5.6, 64 in 6.0.)
+    unsafe { u64::from((*m).msg_flags) & u64::from(sys::FL_MSG_NOREPLY) != 0 }
+}
+
+/// The script queued text for the reply (`append_to_reply`, a reply body).
+pub fn has_reply_lumps(msg: &Msg) -> bool {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+    unsafe { !(*m).reply_lump.is_null() }
+}
+
 /// Whether the core parsed the request's method as ACK (its parser compares in any case).
 pub fn is_ack(msg: &Msg) -> bool {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();

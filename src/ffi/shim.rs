@@ -28,9 +28,7 @@ pub const SL_SHIM_LUMP_BODY: c_int = 2;
 extern "C" {
     pub fn sl_shim_log(level: c_int, text: *const c_char, len: usize);
     pub fn sl_shim_log_enabled(level: c_int) -> c_int;
-    pub fn sl_shim_msg_buf(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_sizeof_sip_msg() -> usize;
-    pub fn sl_shim_msg_no_reply(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_reply_marks(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_mark_final_reply(msg: *mut sip_msg);
     pub fn sl_shim_host_features() -> c_int;
@@ -45,6 +43,7 @@ extern "C" {
         len: *mut usize,
         kind: *mut c_int,
     ) -> *const c_void;
+    pub fn sl_shim_sip_warning() -> c_int;
     pub fn sl_shim_server_hdr(len: *mut usize) -> *const c_char;
     pub fn sl_shim_warning(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_send_reply(
