@@ -238,7 +238,7 @@ impl Host for Msg {
         super::msg::bytes(self)
     }
 
-    #[inline]
+    #[inline(always)]
     fn split(&self) -> Option<(Split, Self::Lines<'_>)> {
         super::msg::split(self)
     }

@@ -111,7 +111,8 @@ fn kind(t: sys::hdr_types_t) -> HeaderKind {
 
 /// What the core split of the request, and its header lines a reply copies; `None` when it is
 /// not a request with a parsed first Via, or a range it holds lies outside the buffer.
-#[inline]
+// Always inlined, as `Request::from_split`: the split is built where it is read.
+#[inline(always)]
 pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
     // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads.

@@ -45,7 +45,9 @@ impl Split {
 impl<'a> Request<'a> {
     /// A request from the host's split of `buf`. To and Call-ID the split did not reach are
     /// looked for in the rest; the rest's lines are checked when a reply walks them.
-    #[inline]
+    // Always inlined: the request is then built in the caller's frame instead of moved out
+    // through a `Result` (measured: ~40 instructions a reply).
+    #[inline(always)]
     pub fn from_split(buf: &'a [u8], s: Split) -> Result<Request<'a>, ParseError> {
         // Offsets are `u32`: a longer buffer is refused as `Request::parse` refuses it.
         u32::try_from(buf.len()).map_err(|_| ParseError::BadHeader)?;
