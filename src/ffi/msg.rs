@@ -298,9 +298,7 @@ impl Iterator for Lines<'_> {
 /// when it has not parsed all of them (the caller then reads the bytes itself).
 pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
-    // SAFETY: a valid message for this call (`Msg`'s invariant): its buffer holds `len` bytes
-    // for as long as the message lives.
-    let bytes = unsafe { super::host::host_bytes((*m).buf, usize::try_from((*m).len).ok()?) };
+    let bytes = bytes(msg);
     let b = Buf {
         start: bytes.as_ptr() as usize,
         len: bytes.len(),

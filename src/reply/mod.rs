@@ -294,16 +294,11 @@ impl Copier<'_, '_> {
             w.copy(body);
         }
         w.put(b"\r\n");
-        self.rename_for_http(w, line_start);
-        Ok(())
-    }
-
-    #[inline(always)]
-    fn rename_for_http(&self, w: &mut Writer, line_start: usize) {
-        if self.req.http {
+        if req.http {
             // An HTTP client would read a Via as its own header: native renames it.
             w.set(line_start, b'S');
         }
+        Ok(())
     }
 }
 

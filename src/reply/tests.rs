@@ -484,3 +484,37 @@ fn a_whole_180_reply_is_exactly_what_native_writes() {
          Content-Length: 0\r\n\r\n"
     );
 }
+
+#[test]
+fn the_writer_joins_touching_spans_and_reports_once_at_the_end() {
+    let src = b"0123456789";
+    let mut out = [0u8; 8];
+    let mut w = Writer::new(&mut out, src);
+    w.copy(0..2);
+    w.copy(2..4); // touches the pending span: one copy of 0..4
+    w.put(b"-");
+    w.copy(8..10);
+    w.set(0, b'x'); // writes the pending span first, then overwrites byte 0
+    assert_eq!(w.pos(), 7);
+    assert_eq!(w.finish(), Ok(7));
+    assert_eq!(&out[..7], b"x123-89");
+
+    // Past the end only the length grows; the error comes from `finish`.
+    let mut small = [0u8; 4];
+    let mut w = Writer::new(&mut small, src);
+    w.copy(0..3);
+    w.put(b"ab");
+    w.put(b"c");
+    assert_eq!(w.pos(), 6);
+    assert_eq!(w.finish(), Err(SlError::TooBig));
+    assert_eq!(
+        &small[..3],
+        b"012",
+        "a piece that does not fit is not written in part"
+    );
+
+    // A span outside the source is a malformed request, whatever the buffer.
+    let mut w = Writer::new(&mut out, src);
+    w.copy(4..11);
+    assert_eq!(w.finish(), Err(SlError::Parse(ParseError::BadHeader)));
+}
