@@ -254,9 +254,19 @@ impl Copier<'_, '_> {
     #[inline(always)]
     fn via(&self, w: &mut Writer, h: Line) -> Result<(), SlError> {
         let (req, p) = (self.req, self.p);
+        let body = h.start as usize..h.value_end as usize;
+        if body.start != req.via1_at && !req.http {
+            // Copied with its own CRLF, a Via joins the lines around it in one copy.
+            if req.buf().get(body.end..h.end as usize) == Some(b"\r\n") {
+                w.copy(h.raw());
+            } else {
+                w.copy(body);
+                w.put(b"\r\n");
+            }
+            return Ok(());
+        }
         w.flush();
         let line_start = w.pos();
-        let body = h.start as usize..h.value_end as usize;
         if body.start == req.via1_at {
             let v = &req.via1;
             // Where the added parameters go (`cut`), and where the copy resumes after them:

@@ -294,6 +294,31 @@ fn http_requests_get_an_http_reply_with_the_faked_via_renamed() {
 }
 
 #[test]
+fn every_via_line_ends_with_crlf_whatever_the_request_used() {
+    let msg = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n\
+               Via: SIP/2.0/UDP b\nVia: SIP/2.0/UDP c  \r\nVia: SIP/2.0/UDP d\r\n\
+               From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    assert_eq!(
+        build(msg, &params(200, "OK"), &[]).unwrap(),
+        "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP b\r\n\
+         Via: SIP/2.0/UDP c\r\nVia: SIP/2.0/UDP d\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n\
+         Call-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    );
+}
+
+#[test]
+fn every_via_of_an_http_request_is_renamed() {
+    // A proxy in front of xhttp adds its own Via: an HTTP client must not read either as its own.
+    let msg = "GET /x HTTP/1.1\r\nVia: SIP/2.0/TCP 127.0.0.1:40000\r\nVia: SIP/2.0/TCP p\r\n\r\n";
+    let r = build(msg, &params(200, "OK"), &[]).unwrap();
+    assert_eq!(
+        r,
+        "HTTP/1.1 200 OK\r\nSia: SIP/2.0/TCP 127.0.0.1:40000\r\nSia: SIP/2.0/TCP p\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+}
+
+#[test]
 fn an_empty_via_value_is_refused_not_copied_with_its_line_end() {
     // Found by fuzzing: "Via:" with nothing after it was copied with its LF, and the CRLF we
     // add made a blank line inside the head (a truncated reply with a "body"). Kamailio's Via
