@@ -15,6 +15,21 @@ pub struct Headers<'a> {
     to_end: bool,
 }
 
+/// The first LF in `haystack`. memchr's `memchr` picks its AVX2 searcher again on every call, a
+/// cost a line of 64 bytes notices: here it is picked once per process.
+#[inline(always)]
+fn find_lf(haystack: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use memchr::arch::x86_64::avx2::memchr::One;
+        static AVX2: std::sync::OnceLock<Option<One>> = std::sync::OnceLock::new();
+        if let Some(one) = AVX2.get_or_init(|| One::new(b'\n')) {
+            return one.find(haystack);
+        }
+    }
+    memchr(b'\n', haystack)
+}
+
 impl<'a> Headers<'a> {
     pub fn new(buf: &'a [u8], pos: usize, to_end: bool) -> Headers<'a> {
         Headers {
@@ -43,7 +58,7 @@ impl<'a> Headers<'a> {
         // The logical line ends at a LF not followed by SP/HT (folding).
         let mut eol = start;
         loop {
-            let lf = memchr(b'\n', &buf[eol..]).ok_or(ParseError::Truncated)? + eol;
+            let lf = find_lf(&buf[eol..]).ok_or(ParseError::Truncated)? + eol;
             eol = lf + 1;
             match buf.get(eol) {
                 Some(b' ') | Some(b'\t') => continue,
