@@ -19,7 +19,11 @@
 #   minimal  tests/bench/minimal.cfg, fork=no: OPTIONS -> 200, INVITE -> 404 -> ACK
 #   forked   tests/bench/bench.cfg, children=1 (the allocator state there makes native's
 #            pkg_malloc walk q_malloc's free lists on every reply)
-# Usage: tests/bench/callgrind.sh MODULE_DIR [N]   (BENCH_ROWS=REGEX: only the rows it matches)
+# Then the reply's growth with the request's size: the same OPTIONS with 4096 bytes more, in 64
+# lines of 64 bytes (Vias under the first, which every reply copies; or X-Pad lines after CSeq,
+# which none does), against what the C library's memcpy takes for 4096 bytes (memcpy.c).
+# Usage: tests/bench/callgrind.sh MODULE_DIR [N]   (BENCH_ROWS=REGEX: only the rows it matches,
+# "size" for the size rows)
 set -euo pipefail
 ours_dir=$(cd "${1:?usage: callgrind.sh MODULE_DIR [N]}" && pwd)
 n=${2:-300}
@@ -52,9 +56,9 @@ kamailio_cmd() {
   esac
 }
 
-# run CONFIG DIR ALLOC SHAPE -> "whole reply ack alloc" per message / reply / ACK / reply
+# run CONFIG DIR ALLOC SHAPE [PAD] -> "whole reply ack alloc" per message / reply / ACK / reply
 run() {
-  local cfg=$1 dir=$2 alloc=$3 shape=$4 port worker toggles msgs acks=0 req sl ack al
+  local cfg=$1 dir=$2 alloc=$3 shape=$4 pad=${5:-copied:0} port worker toggles msgs acks=0 req sl ack al
   local reply_fn=sl_rs_w_sl_send_reply ack_fn=sl_rs_filter_ack
   [ "$dir" = "$native_dir" ] && { reply_fn=sl_send_reply; ack_fn=sl_filter_ACK; }
   for pass in whole module; do
@@ -66,7 +70,7 @@ run() {
     valgrind --tool=callgrind --trace-children=yes "${toggles[@]}" --callgrind-out-file="$work/cg.%p" \
       $(kamailio_cmd "$cfg" "$dir" "$alloc" "$port") -Y "$work" -P "$work/k.pid" >"$work/log" 2>&1 &
     kpid=$!
-    python3 "$root/tests/bench/load.py" "$port" "$shape" "$n" || { cat "$work/log" >&2; exit 1; }
+    python3 "$root/tests/bench/load.py" "$port" "$shape" "$n" "$pad" || { cat "$work/log" >&2; exit 1; }
     kill "$kpid"; wait "$kpid" 2>/dev/null || true; kpid=
     if [ $pass = whole ]; then
       # the process that answered is the one that ran receive_msg most
@@ -106,4 +110,30 @@ for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock t
       printf "%-8s %-5s %-26s %6d %6d (%.2f)           %.2f   %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, floor, os, ns, os / ns
       if (oa > 0) printf "%5d %5d (%.2f)  ", oa, na, oa / na; else printf "%-18s ", "-"
       printf "%d %d\n", oal, nal }'
+done
+
+[[ size =~ ${BENCH_ROWS:-.} ]] || exit 0
+# copy_cost BYTES: instructions of one memcpy of BYTES (bound at start: no lazy PLT lookup).
+cc -O2 -Wl,-z,now -o "$work/memcpy" "$root/tests/bench/memcpy.c"
+copy_cost() {
+  valgrind --tool=callgrind --toggle-collect=copy --callgrind-out-file="$work/mc.out" "$work/memcpy" "$1" >/dev/null 2>&1
+  callgrind_annotate "$work/mc.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+}
+pad=4096
+memcpy=$(($(copy_cost $pad) - $(copy_cost 0)))
+echo
+echo "reply growth with the request's size (callgrind, $n requests per run, qm): $pad bytes more, in 64-byte lines"
+printf '%-8s %-40s %-22s %-22s %s\n' config "lines added" "reply: ours native" "growth: ours native" "memcpy of $pad bytes"
+for row in "stock keepalive" "minimal options"; do
+  read -r cfg shape <<<"$row"
+  read -r _ os0 _ <<<"$(run "$cfg" "$ours_dir" qm "$shape")"
+  read -r _ ns0 _ <<<"$(run "$cfg" "$native_dir" qm "$shape")"
+  printf '%-8s %-40s %6d %6d\n' "$cfg" "none" "$os0" "$ns0"
+  for kind in copied skipped; do
+    read -r _ os _ <<<"$(run "$cfg" "$ours_dir" qm "$shape" "$kind:$pad")"
+    read -r _ ns _ <<<"$(run "$cfg" "$native_dir" qm "$shape" "$kind:$pad")"
+    what="64 Via lines under the first (copied)"
+    [ $kind = skipped ] && what="64 X-Pad lines after CSeq (not copied)"
+    printf '%-8s %-40s %6d %6d        %+7d %+8d       %d\n' "$cfg" "$what" "$os" "$ns" $((os - os0)) $((ns - ns0)) "$memcpy"
+  done
 done

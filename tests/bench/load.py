@@ -3,18 +3,27 @@
 reply to the previous one; INVITE replies are acknowledged with the reply's To-tag, as a UA
 does. Fails when a reply is not the expected one. Used by callgrind.sh.
 
-  load.py PORT SHAPE N
+  load.py PORT SHAPE N [PAD]
   SHAPE: options    OPTIONS sip:bob@127.0.0.1             (minimal configs: 200)
          keepalive  OPTIONS sip:127.0.0.1:PORT, no user    (Debian's kamailio.cfg: 200 Keepalive)
          invite     INVITE sip:bob@127.0.0.1 + ACK         (minimal configs: 404)
          relay      INVITE sip:bob@192.0.2.10 + ACK        (Debian's kamailio.cfg: 403 Not relaying;
                     192.0.2.0/24 is TEST-NET, never contacted: the reply goes to the Via, here)
+  PAD:   KIND:BYTES, about BYTES more in the request, in 64-byte header lines:
+         copied   more Via lines under the first (every reply copies them)
+         skipped  X-Pad lines after CSeq (no reply copies them)
 """
 import socket
 import sys
 import time
 
 port, shape, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+pad_kind, pad_bytes = (sys.argv[4].split(":") + ["0"])[:2] if len(sys.argv) > 4 else ("copied", "0")
+# 64 bytes each, CRLF included
+PAD_LINE = {"copied": "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKpad{:09d}xxx\r\n",
+            "skipped": "X-Pad: {:09d}" + "x" * 46 + "\r\n"}[pad_kind]
+PAD = "".join(PAD_LINE.format(k) for k in range(int(pad_bytes) // 64))
+VIAS, EXTRA = (PAD, "") if pad_kind == "copied" else ("", PAD)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 me = s.getsockname()[1]
@@ -28,9 +37,9 @@ WANT = {"options": "SIP/2.0 200", "keepalive": "SIP/2.0 200 Keepalive", "invite"
 
 
 def req(method, i, to_tag=""):
-    return (f"{method} {URI} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKcg{i};rport\r\n"
+    return (f"{method} {URI} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKcg{i};rport\r\n{VIAS}"
             f"Max-Forwards: 70\r\nFrom: Alice <{FROM}>;tag=a{i}\r\nTo: <{URI}>{to_tag}\r\n"
-            f"Call-ID: cg-{i}@127.0.0.1\r\nCSeq: 1 {method}\r\nContact: <sip:alice@127.0.0.1:{me}>\r\n"
+            f"Call-ID: cg-{i}@127.0.0.1\r\nCSeq: 1 {method}\r\n{EXTRA}Contact: <sip:alice@127.0.0.1:{me}>\r\n"
             f"User-Agent: sl-rs-bench\r\nContent-Length: 0\r\n\r\n").encode()
 
 
