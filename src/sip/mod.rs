@@ -105,7 +105,8 @@ pub struct Header {
     pub kind: HeaderKind,
     /// First byte of the name to just after the last line terminator.
     pub raw: Range<usize>,
-    /// The value without surrounding white space (folds inside it are kept as they are).
+    /// The value without surrounding white space (folds inside it are kept as they are); for
+    /// [`HeaderKind::Other`], which no one reads, empty right after the colon.
     pub value: Range<usize>,
 }
 
