@@ -166,7 +166,7 @@ pub fn build_reply<'l>(
     for l in split {
         lines.copy(&mut w, l)?;
     }
-    for h in req.headers() {
+    for h in req.headers().skip_other() {
         lines.copy(&mut w, h?.line().ok_or(ParseError::BadHeader)?)?;
     }
     let mut body = None;

@@ -13,6 +13,8 @@ pub struct Headers<'a> {
     /// ends after a header line, without the empty line, as a whole message (and native sl
     /// answers it); over TCP it passes on only messages it saw end.
     to_end: bool,
+    /// Lines of [`HeaderKind::Other`] are checked and passed over, not handed out.
+    skip_other: bool,
 }
 
 /// The first LF in `haystack`. memchr's `memchr` picks its AVX2 searcher again on every call, a
@@ -37,6 +39,15 @@ impl<'a> Headers<'a> {
             pos,
             done: false,
             to_end,
+            skip_other: false,
+        }
+    }
+
+    /// The lines a reply copies or counts: those of another kind are checked, not handed out.
+    pub fn skip_other(self) -> Headers<'a> {
+        Headers {
+            skip_other: true,
+            ..self
         }
     }
 
@@ -120,11 +131,17 @@ impl Iterator for Headers<'_> {
         if self.done {
             return None;
         }
-        let r = self.next_header().transpose();
-        if !matches!(r, Some(Ok(_))) {
-            self.done = true;
+        loop {
+            let r = self.next_header().transpose();
+            match r {
+                Some(Ok(h)) if self.skip_other && h.kind == HeaderKind::Other => {}
+                Some(Ok(_)) => return r,
+                _ => {
+                    self.done = true;
+                    return r;
+                }
+            }
         }
-        r
     }
 }
 

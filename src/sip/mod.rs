@@ -200,7 +200,7 @@ impl<'a> Request<'a> {
         let mut to = None;
         let mut call_id = None;
         let mut seen = 0;
-        for h in Headers::new(buf, head_start, false) {
+        for h in Headers::new(buf, head_start, false).skip_other() {
             let h = h?;
             let bit = h.kind.once_bit(http);
             if seen & bit != 0 {

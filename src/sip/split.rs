@@ -56,7 +56,7 @@ impl<'a> Request<'a> {
         }
         let (mut to, mut call_id) = (s.to, s.call_id);
         if to.is_none() || call_id.is_none() {
-            for h in Headers::new(buf, s.rest, true) {
+            for h in Headers::new(buf, s.rest, true).skip_other() {
                 let h = h?;
                 match h.kind {
                     HeaderKind::To if to.is_none() => {

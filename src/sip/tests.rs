@@ -442,6 +442,25 @@ fn a_head_read_from_its_bytes_needs_its_empty_line() {
 }
 
 #[test]
+fn a_reply_scan_checks_other_lines_without_handing_them_out() {
+    let m = BASIC.replace(
+        "Content-Length: 0",
+        "X-A: 1\r\nRecord-Route: <sip:p>\r\nX-B: 2",
+    );
+    let r = req(&m);
+    let kinds: Vec<_> = r.headers().skip_other().map(|h| h.unwrap().kind).collect();
+    use HeaderKind::*;
+    assert_eq!(kinds, [Via, From, To, CallId, CSeq, RecordRoute]);
+    assert_eq!(r.headers().count(), 8);
+    // A malformed line of another kind still ends the scan with its error.
+    let bad = "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nX-A 1\r\n\r\n";
+    let mut h = Headers::new(bad.as_bytes(), 24, false).skip_other();
+    assert_eq!(h.next().unwrap().unwrap().kind, Via);
+    assert_eq!(h.next(), Some(Err(ParseError::BadHeader)));
+    assert_eq!(h.next(), None);
+}
+
+#[test]
 fn values_are_trimmed_of_blanks_and_folds() {
     let m = BASIC.replace("Content-Length: 0", "Record-Route:  \t a b \r\n c \t");
     let r = req(&m);
