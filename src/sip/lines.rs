@@ -53,74 +53,80 @@ impl<'a> Headers<'a> {
 
     fn next_header(&mut self) -> Result<Option<Header>, ParseError> {
         let buf = self.buf;
-        let start = self.pos;
-        let rest = &buf[start..];
-        // As Kamailio's get_hdr_field: a line that starts with CR or LF ends the head.
-        if rest.starts_with(b"\r") || rest.starts_with(b"\n") {
-            return Ok(None);
-        }
-        if rest.is_empty() {
-            return if self.to_end {
-                Ok(None)
-            } else {
-                Err(ParseError::Truncated)
-            };
-        }
-        // The logical line ends at a LF not followed by SP/HT (folding).
-        let mut eol = start;
         loop {
-            let lf = find_lf(&buf[eol..]).ok_or(ParseError::Truncated)? + eol;
-            eol = lf + 1;
-            match buf.get(eol) {
-                Some(b' ') | Some(b'\t') => continue,
-                Some(_) => break,
-                None if self.to_end => break,
-                None => return Err(ParseError::Truncated),
+            let start = self.pos;
+            let rest = &buf[start..];
+            // As Kamailio's get_hdr_field: a line that starts with CR or LF ends the head.
+            if rest.starts_with(b"\r") || rest.starts_with(b"\n") {
+                return Ok(None);
             }
-        }
-        // `name *(SP / HT) ":"`, read in one pass; the line's LF (neither a name byte nor a
-        // blank) stops both scans inside it.
-        let line = &buf[start..eol];
-        let mut colon = start
-            + line
-                .iter()
-                .position(|&b| !HNAME[usize::from(b)])
-                .unwrap_or(line.len());
-        let name = &buf[start..colon];
-        while matches!(buf[colon], b' ' | b'\t') {
-            colon += 1;
-        }
-        if name.is_empty() || buf[colon] != b':' {
-            return Err(ParseError::BadHeader);
-        }
-        // An empty value sits right after the colon, not after the line end: a copy of
-        // `name: value` must never carry the line's terminator (found by fuzzing).
-        let kind = HeaderKind::of(name);
-        // No one reads another header's value: left untrimmed and empty (~60 instructions a
-        // line, on the lines a reply scans after the host's split).
-        let value = match kind {
-            HeaderKind::Other => colon + 1..colon + 1,
-            _ => trim(buf, colon + 1..eol),
-        };
-        let (vs, ve) = if value.is_empty() {
-            (colon + 1, colon + 1)
-        } else {
-            (value.start, value.end)
-        };
-        match kind {
-            HeaderKind::ContentLength if !content_length(&buf[colon + 1..eol]) => {
-                return Err(ParseError::BadHeader)
+            if rest.is_empty() {
+                return if self.to_end {
+                    Ok(None)
+                } else {
+                    Err(ParseError::Truncated)
+                };
             }
-            // Kamailio's Via parser refuses any value that does not open with `SIP /`.
-            HeaderKind::Via if !sent_protocol(&buf[vs..ve]) => return Err(ParseError::BadVia),
-            _ => {}
+            // The logical line ends at a LF not followed by SP/HT (folding).
+            let mut eol = start;
+            loop {
+                let lf = find_lf(&buf[eol..]).ok_or(ParseError::Truncated)? + eol;
+                eol = lf + 1;
+                match buf.get(eol) {
+                    Some(b' ') | Some(b'\t') => continue,
+                    Some(_) => break,
+                    None if self.to_end => break,
+                    None => return Err(ParseError::Truncated),
+                }
+            }
+            // `name *(SP / HT) ":"`, read in one pass; the line's LF (neither a name byte nor a
+            // blank) stops both scans inside it.
+            let line = &buf[start..eol];
+            let mut n = 0;
+            while line.get(n).is_some_and(|&b| HNAME[usize::from(b)]) {
+                n += 1;
+            }
+            let mut colon = start + n;
+            let name = &buf[start..colon];
+            while matches!(buf[colon], b' ' | b'\t') {
+                colon += 1;
+            }
+            if name.is_empty() || buf[colon] != b':' {
+                return Err(ParseError::BadHeader);
+            }
+            let kind = HeaderKind::of(name);
+            // No one reads another header's value: left untrimmed and empty (~60 instructions a
+            // line, on the lines a reply scans after the host's split).
+            let value = match kind {
+                HeaderKind::Other if self.skip_other => {
+                    self.pos = eol;
+                    continue;
+                }
+                HeaderKind::Other => 0..0,
+                _ => trim(buf, colon + 1..eol),
+            };
+            // An empty value sits right after the colon, not after the line end: a copy of
+            // `name: value` must never carry the line's terminator (found by fuzzing).
+            let (vs, ve) = if value.is_empty() {
+                (colon + 1, colon + 1)
+            } else {
+                (value.start, value.end)
+            };
+            match kind {
+                HeaderKind::ContentLength if !content_length(&buf[colon + 1..eol]) => {
+                    return Err(ParseError::BadHeader)
+                }
+                // Kamailio's Via parser refuses any value that does not open with `SIP /`.
+                HeaderKind::Via if !sent_protocol(&buf[vs..ve]) => return Err(ParseError::BadVia),
+                _ => {}
+            }
+            self.pos = eol;
+            return Ok(Some(Header {
+                kind,
+                raw: start..eol,
+                value: vs..ve,
+            }));
         }
-        self.pos = eol;
-        Ok(Some(Header {
-            kind,
-            raw: start..eol,
-            value: vs..ve,
-        }))
     }
 }
 
@@ -131,17 +137,11 @@ impl Iterator for Headers<'_> {
         if self.done {
             return None;
         }
-        loop {
-            let r = self.next_header().transpose();
-            match r {
-                Some(Ok(h)) if self.skip_other && h.kind == HeaderKind::Other => {}
-                Some(Ok(_)) => return r,
-                _ => {
-                    self.done = true;
-                    return r;
-                }
-            }
+        let r = self.next_header().transpose();
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
         }
+        r
     }
 }
 
