@@ -9,7 +9,7 @@ pub mod totag;
 mod writer;
 
 use crate::sip::{HeaderKind, Line, ParseError, Request};
-use writer::Writer;
+use writer::{fmt_decimal, Writer};
 
 /// Codes a script may send.
 pub const CODES: core::ops::RangeInclusive<u16> = 100..=699;
@@ -375,36 +375,6 @@ fn rport_param(port: u16, buf: &mut [u8; 20]) -> &[u8] {
     let start = buf.len() - digits - NAME.len();
     buf[start..start + NAME.len()].copy_from_slice(NAME);
     &buf[start..]
-}
-
-/// Decimal digits of `v`, written at the end of `buf`, two at a time.
-pub(crate) fn fmt_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
-    const PAIRS: [u8; 200] = {
-        let mut t = [0u8; 200];
-        let mut n = 0;
-        while n < 100 {
-            t[2 * n] = b'0' + (n / 10) as u8;
-            t[2 * n + 1] = b'0' + (n % 10) as u8;
-            n += 1;
-        }
-        t
-    };
-    let mut i = buf.len();
-    while v >= 100 {
-        let d = (v % 100) as usize * 2;
-        v /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-    }
-    if v >= 10 {
-        let d = v as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + v as u8;
-    }
-    &buf[i..]
 }
 
 #[cfg(test)]

@@ -95,3 +95,33 @@ impl<'o, 's> Writer<'o, 's> {
         Ok(self.len)
     }
 }
+
+/// Decimal digits of `v`, written at the end of `buf`, two at a time.
+pub(super) fn fmt_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    const PAIRS: [u8; 200] = {
+        let mut t = [0u8; 200];
+        let mut n = 0;
+        while n < 100 {
+            t[2 * n] = b'0' + (n / 10) as u8;
+            t[2 * n + 1] = b'0' + (n % 10) as u8;
+            n += 1;
+        }
+        t
+    };
+    let mut i = buf.len();
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    &buf[i..]
+}
