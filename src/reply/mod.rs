@@ -144,15 +144,21 @@ pub fn build_reply<'l>(
         return Err(SlError::Ack);
     }
     let mut w = Writer::new(out, req.buf());
-    let code = [
-        b' ',
+    let digits = [
         b'0' + (p.code / 100) as u8,
         b'0' + (p.code / 10 % 10) as u8,
         b'0' + (p.code % 10) as u8,
-        b' ',
     ];
-    w.put(req.version);
-    w.put(&code);
+    if req.version == b"SIP/2.0" {
+        // The usual version and the code in one piece of fixed size (no copy call).
+        let [a, b, c] = digits;
+        w.put(&[
+            b'S', b'I', b'P', b'/', b'2', b'.', b'0', b' ', a, b, c, b' ',
+        ]);
+    } else {
+        w.put(req.version);
+        w.put(&[b' ', digits[0], digits[1], digits[2], b' ']);
+    }
     w.put(p.reason);
     w.put(b"\r\n");
     let mut rport_buf = [0u8; 20];
