@@ -244,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn crc_hex_is_reversed_and_padded() {
+    fn crc_values_are_written_reversed_and_padded() {
         // CRC-16/X-25 of "123456789" is 0x906E; Kamailio prints it nibble-reversed.
         assert_eq!(crc_of(&[b"1234", b"", b"56789"]), b"e609");
         assert_eq!(reversed_hex(0x0f0a).concat(), b"a0f0");
