@@ -366,17 +366,26 @@ void sl_shim_lookup_event_routes(void)
 	evrt_local_response = lookup_event_route("sl:local-response");
 }
 
-/* Whether a sent reply has anything to run after it: the sl:local-response route or its KEMI
- * callback, or a module listening for SREV_SIP_REPLY_OUT. All are set before the workers
- * start (routes at config load, event listeners in mod_init), so each process asks once, in
- * child_init, instead of on every reply. */
-static int lres_wanted = 1;
+/* What a sent reply has to run after it besides the sl:local-response route: that route's KEMI
+ * callback, and modules listening for SREV_SIP_REPLY_OUT. Both are set before the workers start
+ * (the KEMI engine at config load, event listeners in mod_init), so each process reads them
+ * once, in child_init, instead of on every reply (-1: not read yet). */
+static int lres_kemi = -1, lres_srev = -1;
 
-void sl_shim_child_init(void)
+static void lres_read(void)
 {
-	lres_wanted = evrt_local_response >= 0
-			|| (sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0)
-			|| sr_event_enabled(SREV_SIP_REPLY_OUT);
+	lres_kemi = sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0;
+	lres_srev = sr_event_enabled(SREV_SIP_REPLY_OUT) != 0;
+}
+
+void sl_shim_child_init(void) { lres_read(); }
+
+/* Whether a sent reply has anything to run after it (tested inline, before the call). */
+static inline int lres_wanted(void)
+{
+	if (lres_kemi < 0)
+		lres_read();
+	return evrt_local_response >= 0 || lres_kemi || lres_srev;
 }
 
 /* The KEMI callback named by an event_callback_* parameter; none when it is not set. */
@@ -451,10 +460,8 @@ static void local_response_sent(struct sip_msg *req, str *buf, int code, struct 
 	sr_event_param_t evp;
 	int backup_rt, kemi, srev;
 
-	if (!lres_wanted)
-		return;
-	kemi = sr_kemi_eng_get() != NULL && event_callback_lres_sent.len > 0;
-	srev = IS_SIP(req) && sr_event_enabled(SREV_SIP_REPLY_OUT);
+	kemi = lres_kemi;
+	srev = lres_srev && IS_SIP(req);
 	if (evrt_local_response < 0 && !kemi && !srev)
 		return;
 	if (build_sip_msg_from_buf(&pmsg, buf->s, buf->len, inc_msg_no()) != 0) {
@@ -528,7 +535,8 @@ int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int cod
 	dst.send_flags = msg->rpl_send_flags;
 	ret = msg_send_buffer(&dst, reply.s, reply.len, skip_events ? 1 : 0);
 	mhomed = backup_mhomed;
-	local_response_sent(msg, &reply, code, &dst);
+	if (lres_wanted())
+		local_response_sent(msg, &reply, code, &dst);
 	return ret < 0 ? -1 : 0;
 }
 
