@@ -44,6 +44,14 @@ struct Buf {
 }
 
 impl Buf {
+    /// The message's buffer ([`bytes`]).
+    fn of(bytes: &[u8]) -> Buf {
+        Buf {
+            start: bytes.as_ptr() as usize,
+            len: bytes.len(),
+        }
+    }
+
     fn off(self, p: *const core::ffi::c_char) -> usize {
         (p as usize).wrapping_sub(self.start)
     }
@@ -116,10 +124,8 @@ fn kind(t: sys::hdr_types_t) -> HeaderKind {
 pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
     // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads.
-    let (buf, len, fl, via1, h_via1, to, callid, unparsed, last, headers) = unsafe {
+    let (fl, via1, h_via1, to, callid, unparsed, last, headers) = unsafe {
         (
-            (*m).buf,
-            (*m).len,
             &raw const (*m).first_line,
             (*m).via1,
             (*m).h_via1,
@@ -130,10 +136,7 @@ pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
             (*m).headers,
         )
     };
-    let b = Buf {
-        start: buf as usize,
-        len: usize::try_from(len).ok()?,
-    };
+    let b = Buf::of(bytes(msg));
     // SAFETY: first_line is part of the message; the request arm of its union is the one the
     // parser filled when the type is SIP_REQUEST.
     let (method, version) = unsafe {
@@ -299,10 +302,7 @@ impl Iterator for Lines<'_> {
 pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
     let bytes = bytes(msg);
-    let b = Buf {
-        start: bytes.as_ptr() as usize,
-        len: bytes.len(),
-    };
+    let b = Buf::of(bytes);
     let slice = |s: sys::str_| b.range(s).map(|r| &bytes[r.range()]);
     // SAFETY: a valid message for this call (`Msg`'s invariant); its first Via, To and Call-ID
     // headers and their parsed bodies are part of it.
