@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use sl_rs::reply::totag::{Signature, SL_SEED};
-use sl_rs::reply::{build_reply, needs_to_tag, Lump, ReplyParams};
+use sl_rs::reply::{build_reply, needs_to_tag, Lump, Reason, ReplyParams};
 use sl_rs::sip::Request;
 
 const INVITE: &[u8] = b"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
@@ -30,7 +30,7 @@ fn main() {
         let tag = needs_to_tag(&req, 404).then(|| sig.to_tag(&req));
         let p = ReplyParams {
             code: 404,
-            reason: b"Not Found",
+            reason: Reason::new(b"Not Found").expect("a good reason"),
             to_tag: tag.as_ref().map(|t| &t[..]),
             received: Some(b"192.0.2.101"),
             rport: Some(5060),

@@ -177,6 +177,7 @@ int sl_shim_log_enabled(int level)
 }
 
 size_t sl_shim_sizeof_sip_msg(void) { return sizeof(struct sip_msg); }
+size_t sl_shim_sizeof_fparam(void) { return sizeof(fparam_t); }
 
 int sl_shim_msg_reply_marks(struct sip_msg *msg)
 {
@@ -729,49 +730,20 @@ int sl_shim_fixup_int(void **param, int param_no) { return fixup_var_int_12(para
 
 int sl_shim_fixup_str(void **param, int param_no) { return fixup_var_pve_str_12(param, param_no); }
 
-int sl_shim_fparam_int_literal(void *fp, int *out)
-{
-	fparam_t *p = (fparam_t *)fp;
-	if (!p || p->type != FPARAM_INT)
-		return 0;
-	*out = p->v.i;
-	return 1;
-}
-
-int sl_shim_fparam_str_literal(void *fp, const char **s, size_t *len)
-{
-	fparam_t *p = (fparam_t *)fp;
-	if (!p || p->type != FPARAM_STR)
-		return 0;
-	*s = p->v.str.s;
-	*len = p->v.str.len > 0 ? (size_t)p->v.str.len : 0;
-	return 1;
-}
-
-/* Literals (the usual sl_send_reply("404", "Not Found")) are read in place; only variables
- * go through the core's evaluation. */
+/* Variables only: Rust reads literals in place (src/ffi/param.rs). */
 int sl_shim_get_int(struct sip_msg *msg, void *fp, int *out)
 {
-	fparam_t *p = (fparam_t *)fp;
-	if (p && p->type == FPARAM_INT) {
-		*out = p->v.i;
-		return 0;
-	}
-	return get_int_fparam(out, msg, p);
+	return get_int_fparam(out, msg, (fparam_t *)fp);
 }
 
 int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len)
 {
-	fparam_t *p = (fparam_t *)fp;
 	str v = STR_NULL;
-	int literal = p && p->type == FPARAM_STR;
-	if (literal) {
-		v = p->v.str;
-	} else if (get_str_fparam(&v, msg, p) < 0 || (v.s == NULL && v.len > 0))
+	if (get_str_fparam(&v, msg, (fparam_t *)fp) < 0 || (v.s == NULL && v.len > 0))
 		return -1;
 	*s = v.s;
 	*len = v.len > 0 ? (size_t)v.len : 0;
-	return literal;
+	return 0;
 }
 
 int sl_shim_fixup_spve(void **param, int param_no) { return fixup_spve_all(param, param_no); }

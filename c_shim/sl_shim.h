@@ -41,6 +41,7 @@ int sl_shim_log_enabled(int level);
 
 /* sizeof(struct sip_msg) as this compiler lays it out (Rust checks its own against it). */
 size_t sl_shim_sizeof_sip_msg(void);
+size_t sl_shim_sizeof_fparam(void);
 int sl_shim_msg_reply_marks(struct sip_msg *msg);
 void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
 int sl_shim_host_features(void);
@@ -105,14 +106,11 @@ int sl_shim_register_stat(const char *name, int index);
 /* Address and port text of the first listening socket; 0 ok, -1 when there is none. */
 int sl_shim_first_socket(const char **addr, size_t *alen, const char **port, size_t *plen);
 
-/* Script parameter handling (fparam_t is opaque here). */
+/* Script parameter handling (fparam_t's layout is read from Rust through bindgen). */
 int sl_shim_fixup_int(void **param, int param_no);
 int sl_shim_fixup_str(void **param, int param_no);
-/* 1 and the value when the fixed-up parameter is a literal, 0 when it is dynamic. */
-int sl_shim_fparam_int_literal(void *fp, int *out);
-int sl_shim_fparam_str_literal(void *fp, const char **s, size_t *len);
-/* Evaluate a fixed-up parameter for a message: 0 ok (sl_shim_get_str: 1 for a literal, which
- * the fixup checked), <0 error. */
+/* Evaluate a fixed-up variable parameter for a message (Rust reads literals in place):
+ * 0 ok, <0 error. */
 int sl_shim_get_int(struct sip_msg *msg, void *fp, int *out);
 int sl_shim_get_str(struct sip_msg *msg, void *fp, const char **s, size_t *len);
 /* The same for string-or-variable parameters (gparam_t, fixup_spve_all). */

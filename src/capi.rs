@@ -14,7 +14,7 @@ use crate::guard::{ffi_guard, test_panic_point};
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, SIGNATURE_LEN, SL_SEED};
-use crate::reply::{build_reply, needs_to_tag, ReplyParams, SlError};
+use crate::reply::{build_reply, check_code, needs_to_tag, Reason, ReplyParams, SlError};
 use crate::sip::Request;
 
 /// Length of a To-tag signature: 32 lower-case hex digits.
@@ -155,6 +155,11 @@ pub unsafe extern "C" fn sl_rs_build_reply(
         let req = match Request::parse(msg) {
             Ok(r) => r,
             Err(e) => return SlError::from(e).into(),
+        };
+        // The code first, as the builder refuses a bad code before the reason.
+        let reason = match check_code(p.code.into()).and_then(|_| Reason::new(reason)) {
+            Ok(r) => r,
+            Err(e) => return e.into(),
         };
         let tag = needs_to_tag(&req, p.code).then(|| sig.to_tag(&req));
         let rp = ReplyParams {

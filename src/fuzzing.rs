@@ -5,7 +5,7 @@
 
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
-use crate::reply::{build_reply, needs_to_tag, Lump, ReplyParams, SlError, ViaLayout};
+use crate::reply::{build_reply, needs_to_tag, Lump, Reason, ReplyParams, SlError, ViaLayout};
 use crate::sip::{tag_param, Header, HeaderKind, Request, Span, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
@@ -44,7 +44,7 @@ pub fn reply(data: &[u8]) {
     let tag = sig.to_tag(&req);
     let p = ReplyParams {
         code,
-        reason: b"Fuzz Reason",
+        reason: Reason::new(b"Fuzz Reason").expect("a good reason"),
         to_tag: Some(&tag),
         received: (flags & 1 != 0).then_some(&b"192.0.2.7"[..]),
         rport: (flags & 2 != 0).then_some(5099),

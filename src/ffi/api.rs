@@ -62,8 +62,8 @@ pub extern "C" fn sl_rs_api_reply(
         };
         // SAFETY: borrowed from the calling module for this call.
         let reason = unsafe { api_text(reason, rlen) };
-        let code = match validated("sl reply", code.into(), reason) {
-            Ok(c) => c,
+        let (code, reason) = match validated("sl reply", code.into(), reason) {
+            Ok(v) => v,
             Err(r) => return r,
         };
         // SAFETY: as above.
@@ -96,7 +96,7 @@ pub extern "C" fn sl_rs_api_send_reply(
         // SAFETY: borrowed from the caller for this call.
         let reason = unsafe { api_text(reason, rlen) };
         match validated("send_reply", code.into(), reason) {
-            Ok(code) => send_reply(g, &mut m, code, reason, mode),
+            Ok((code, reason)) => send_reply(g, &mut m, code, reason, mode),
             Err(r) => r,
         }
     })

@@ -4,6 +4,7 @@
 use core::ffi::{c_int, c_void};
 
 use super::host::{host_bytes, log_err, raw_param};
+use super::param::{int_literal, str_literal};
 use super::shim::*;
 use crate::guard::ffi_guard;
 use crate::reply::forward;
@@ -49,9 +50,8 @@ pub extern "C" fn sl_rs_fixup_send_reply_mode(param: *mut *mut c_void, param_no:
             );
             return -1;
         }
-        let mut v = 0;
         // SAFETY: `*param` now holds the host's fparam_t.
-        if unsafe { sl_shim_fparam_int_literal(*param, &mut v) } == 1 && !(0..=3).contains(&v) {
+        if unsafe { int_literal(*param) }.is_some_and(|v| !(0..=3).contains(&v)) {
             log_err!("send_reply_mode(..., ..., \"{raw}\"): the mode must be 0 to 3 (1 no connect, 2 close)");
             return -1;
         }
@@ -101,9 +101,8 @@ fn fixup_reply(func: &str, param: *mut *mut c_void, param_no: c_int) -> c_int {
                 log_err!("{func}(\"{raw}\", ...): the reply code must be a number or a variable");
                 return -1;
             }
-            let mut v = 0;
             // SAFETY: `*param` now holds the host's fparam_t.
-            if unsafe { sl_shim_fparam_int_literal(*param, &mut v) } == 1 {
+            if let Some(v) = unsafe { int_literal(*param) } {
                 if let Err(e) = check_code(v.into()) {
                     log_err!("{func}(\"{raw}\", ...): {e}");
                     return -1;
@@ -117,11 +116,9 @@ fn fixup_reply(func: &str, param: *mut *mut c_void, param_no: c_int) -> c_int {
                 log_err!("{func}(..., \"{raw}\"): the reason must be a string or a variable");
                 return -1;
             }
-            let (mut s, mut len) = (core::ptr::null(), 0);
             // SAFETY: `*param` now holds the host's fparam_t; its string lives for the process.
-            if unsafe { sl_shim_fparam_str_literal(*param, &mut s, &mut len) } == 1 {
-                // SAFETY: valid for `len` bytes.
-                if let Err(e) = check_reason(unsafe { host_bytes(s, len) }) {
+            if let Some(lit) = unsafe { str_literal(*param) } {
+                if let Err(e) = check_reason(lit) {
                     log_err!("{func}(..., \"{}\"): {e}", raw.escape_debug());
                     return -1;
                 }

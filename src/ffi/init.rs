@@ -80,8 +80,8 @@ fn params() -> Result<(u16, &'static [u8]), String> {
 }
 
 fn mod_init() -> Result<(), String> {
-    if !super::msg::layout_matches() {
-        return Err("this build's struct sip_msg layout differs from the host's (built with other headers or defines?)".into());
+    if !super::sys::layout_matches() {
+        return Err("this build's struct sip_msg or fparam_t layout differs from the host's (built with other headers or defines?)".into());
     }
     let (default_code, reason) = params()?;
     let (mut a, mut alen, mut p, mut plen) = (core::ptr::null(), 0, core::ptr::null(), 0);

@@ -4,33 +4,15 @@
 //! costs a few loads per line, where reading the bytes again cost hundreds of instructions.
 //!
 //! The struct layouts come from bindgen over the host's own headers with the host's defines
-//! (`c_shim/msg_types.h`, build.rs), and `mod_init` checks them against the shim's C compiler
-//! ([`layout_matches`]). Fields are read through raw pointers, never held as references: the host
+//! (`c_shim/msg_types.h`, build.rs, [`super::sys`]), and `mod_init` checks them against the shim's C
+//! compiler. Fields are read through raw pointers, never held as references: the host
 //! may change the message between our reads. Every offset is checked against the buffer.
 use core::marker::PhantomData;
 
 use super::host::Msg;
-use super::shim::sl_shim_sizeof_sip_msg;
+use super::sys;
 use crate::reply::totag::TagInput;
 use crate::sip::{HeaderKind, Line, Span, Split, Via};
-
-#[allow(
-    non_camel_case_types,
-    non_upper_case_globals,
-    non_snake_case,
-    dead_code,
-    clippy::all
-)]
-mod sys {
-    include!(concat!(env!("OUT_DIR"), "/msg_bindings.rs"));
-}
-
-/// Whether bindgen's `struct sip_msg` has the size the shim's compiler gives it (a mismatch
-/// would mean other defines, so other field offsets).
-pub fn layout_matches() -> bool {
-    // SAFETY: plain call.
-    core::mem::size_of::<sys::sip_msg>() == unsafe { sl_shim_sizeof_sip_msg() }
-}
 
 /// Offsets of host pointers into one message buffer. Offsets are computed by wrapping
 /// arithmetic, so any pointer (NULL too) gives a number, and one ordered chain of compares

@@ -4,12 +4,13 @@
 use core::ffi::{c_char, c_int, c_uint, c_void};
 
 use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global, Msg};
+use super::param::{int_param, str_param};
 use super::shim::*;
 use crate::guard::{ffi_guard, test_panic_point};
 use crate::module::{Replied, ReplyError};
 use crate::reply::ack::AckDecision;
 use crate::reply::forward::{self, ForwardError};
-use crate::reply::{check_code, check_reason, SlError};
+use crate::reply::{check_code, Reason, SlError};
 
 /// The pre-script request callback: returns 0 to drop an ACK to one of our replies, 1 to let
 /// the request reach the routing script.
@@ -47,53 +48,45 @@ pub extern "C" fn sl_rs_filter_ack(
 ///
 /// # Safety
 /// `msg` is the host's message for this call; `code` and `reason` are what our fixups made.
+#[inline(always)]
 unsafe fn code_and_reason<'a>(
     func: &str,
     g: &'a Global,
     msg: *mut sip_msg,
     code: *mut c_char,
     reason: *mut c_char,
-) -> Result<(u16, &'a [u8]), c_int> {
+) -> Result<(u16, Reason<'a>), c_int> {
     // SAFETY: as the caller guarantees.
     let code = i64::from(unsafe { int_param(msg, code, g.default_code.into()) });
-    let (mut s, mut len) = (core::ptr::null(), 0);
     // SAFETY: as the caller guarantees; the result lives for this call.
-    let (reason, literal) = match unsafe { sl_shim_get_str(msg, reason.cast(), &mut s, &mut len) } {
-        // SAFETY: valid for `len` bytes for this call.
-        r if r >= 0 => (unsafe { host_bytes(s, len) }, r == 1),
-        _ => (&g.default_reason[..], true),
-    };
-    // Literal reasons and the default were checked at start-up: only the code is left.
-    Ok((checked(func, code, reason, !literal)?, reason))
-}
-
-/// The value of an integer parameter for this message, or `default` when it has none (an
-/// unset variable), as native falls back.
-///
-/// # Safety
-/// `msg` is the host's message for this call; `p` is the fparam_t our fixup made.
-unsafe fn int_param(msg: *mut sip_msg, p: *mut c_char, default: c_int) -> c_int {
-    let mut v = 0;
-    // SAFETY: as the caller guarantees.
-    match unsafe { sl_shim_get_int(msg, p.cast(), &mut v) } {
-        r if r < 0 => default,
-        _ => v,
-    }
+    let (reason, literal) =
+        unsafe { str_param(msg, reason) }.unwrap_or((&g.default_reason[..], true));
+    checked(func, code, reason, literal)
 }
 
 /// Checks a reply's code and reason at run time (script, API, KEMI alike); `Err` carries the
 /// return value after logging what was refused.
-pub(super) fn validated(func: &str, code: i64, reason: &[u8]) -> Result<u16, c_int> {
-    checked(func, code, reason, true)
+pub(super) fn validated<'a>(
+    func: &str,
+    code: i64,
+    reason: &'a [u8],
+) -> Result<(u16, Reason<'a>), c_int> {
+    checked(func, code, reason, false)
 }
 
-/// [`validated`], with the reason checked only when `check_reason_too`.
+/// [`validated`]; a reason `checked_at_startup` (a script's literal, the module's default)
+/// is not looked at again.
 #[inline]
-fn checked(func: &str, code: i64, reason: &[u8], check_reason_too: bool) -> Result<u16, c_int> {
+fn checked<'a>(
+    func: &str,
+    code: i64,
+    reason: &'a [u8],
+    checked_at_startup: bool,
+) -> Result<(u16, Reason<'a>), c_int> {
     check_code(code)
-        .and_then(|c| match check_reason_too {
-            true => check_reason(reason).map(|()| c),
-            false => Ok(c),
+        .and_then(|c| match checked_at_startup {
+            true => Ok((c, Reason::checked_at_startup(reason))),
+            false => Reason::new(reason).map(|r| (c, r)),
         })
         .map_err(|e| refused(func, code, reason, e))
 }
@@ -129,7 +122,7 @@ pub extern "C" fn sl_rs_w_sl_send_reply(
             Ok(v) => v,
             Err(r) => return r,
         };
-        test_panic_point(reason);
+        test_panic_point(reason.as_bytes());
         sl_reply("sl_send_reply", g, &mut m, code, reason, None)
     })
 }
@@ -140,7 +133,7 @@ pub(super) fn sl_reply(
     g: &Global,
     m: &mut Msg,
     code: u16,
-    reason: &[u8],
+    reason: Reason<'_>,
     tag: Option<&[u8]>,
 ) -> c_int {
     let r = with_reply_buf(|buf| {
@@ -197,7 +190,13 @@ pub extern "C" fn sl_rs_w_send_reply_mode(
 }
 
 /// `send_reply` for the script, the API and KEMI; `mode` as `send_reply_mode`.
-pub(super) fn send_reply(g: &Global, m: &mut Msg, code: u16, reason: &[u8], mode: c_int) -> c_int {
+pub(super) fn send_reply(
+    g: &Global,
+    m: &mut Msg,
+    code: u16,
+    reason: Reason<'_>,
+    mode: c_int,
+) -> c_int {
     if mode & !3 != 0 {
         log_err!("send_reply_mode: mode {mode} is not 0 to 3; no reply sent");
         return -1;

@@ -29,6 +29,7 @@ extern "C" {
     pub fn sl_shim_log(level: c_int, text: *const c_char, len: usize);
     pub fn sl_shim_log_enabled(level: c_int) -> c_int;
     pub fn sl_shim_sizeof_sip_msg() -> usize;
+    pub fn sl_shim_sizeof_fparam() -> usize;
     pub fn sl_shim_msg_reply_marks(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_mark_final_reply(msg: *mut sip_msg);
     pub fn sl_shim_host_features() -> c_int;
@@ -94,12 +95,6 @@ extern "C" {
     ) -> c_int;
     pub fn sl_shim_fixup_int(param: *mut *mut c_void, param_no: c_int) -> c_int;
     pub fn sl_shim_fixup_str(param: *mut *mut c_void, param_no: c_int) -> c_int;
-    pub fn sl_shim_fparam_int_literal(fp: *mut c_void, out: *mut c_int) -> c_int;
-    pub fn sl_shim_fparam_str_literal(
-        fp: *mut c_void,
-        s: *mut *const c_char,
-        len: *mut usize,
-    ) -> c_int;
     pub fn sl_shim_get_int(msg: *mut sip_msg, fp: *mut c_void, out: *mut c_int) -> c_int;
     pub fn sl_shim_get_str(
         msg: *mut sip_msg,

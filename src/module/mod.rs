@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
-use crate::reply::{build_reply, needs_to_tag, reply_bound, Lump, ReplyParams, SlError, ViaLayout};
+use crate::reply::{
+    build_reply, needs_to_tag, reply_bound, Lump, Reason, ReplyParams, SlError, ViaLayout,
+};
 use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
 use crate::stats::Counters;
 
@@ -162,7 +164,7 @@ impl Module {
         shared: &Shared,
         buf: &mut [u8],
         code: u16,
-        reason: &[u8],
+        reason: Reason<'_>,
         tag: Option<&[u8]>,
     ) -> Result<Sent, ReplyError> {
         if host.no_reply() {
@@ -182,7 +184,7 @@ impl Module {
         shared: &Shared,
         buf: &mut [u8],
         code: u16,
-        reason: &[u8],
+        reason: Reason<'_>,
         tag: Option<&[u8]>,
     ) -> Result<Sent, ReplyError> {
         if (300..400).contains(&code) && !looks_like_ack(host.msg()) {
@@ -207,7 +209,7 @@ impl Module {
         };
         let out = if big.is_empty() { buf } else { &mut big[..] };
         out[len] = 0;
-        host.send(&out[..len], code, reason)
+        host.send(&out[..len], code, reason.as_bytes())
             .map_err(|SendFailed| ReplyError::Send)?;
         if code >= 200 && self.reply_marks {
             host.mark_final_reply();
@@ -228,7 +230,7 @@ impl Module {
         req: &Request,
         split: H::Lines<'_>,
         code: u16,
-        reason: &[u8],
+        reason: Reason<'_>,
         tag: Option<&[u8]>,
     ) -> Result<usize, ReplyError> {
         // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
@@ -287,14 +289,14 @@ impl Module {
         shared: &Shared,
         buf: &mut [u8],
         code: u16,
-        reason: &[u8],
+        reason: Reason<'_>,
     ) -> Result<Replied, ReplyError> {
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
         if host.in_transaction() {
             return host
-                .tm_reply(code, reason)
+                .tm_reply(code, reason.as_bytes())
                 .map(|()| Replied::Transaction)
                 .map_err(|SendFailed| ReplyError::Tm);
         }
@@ -315,7 +317,7 @@ impl Module {
         }
         not_answered(host)?;
         let e = error_reply(prev_ser_error);
-        let sent = self.send_reply(host, shared, buf, e.code, e.reason(), None)?;
+        let sent = self.send_reply(host, shared, buf, e.code, Reason::new(e.reason())?, None)?;
         shared.counters.reply_error();
         Ok(sent)
     }

@@ -154,6 +154,11 @@ impl Host for FakeHost {
     }
 }
 
+/// A reason the tests know to be good.
+fn r(text: &[u8]) -> Reason<'_> {
+    Reason::new(text).expect("a good reason")
+}
+
 fn module() -> Module {
     Module {
         signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
@@ -174,7 +179,7 @@ fn send_404(
     shared: &Shared,
     tag: Option<&[u8]>,
 ) -> Result<Sent, ReplyError> {
-    m.send_reply(h, shared, &mut [0u8; 2048], 404, b"x", tag)
+    m.send_reply(h, shared, &mut [0u8; 2048], 404, r(b"x"), tag)
 }
 
 #[test]
@@ -184,7 +189,7 @@ fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
     let mut h = FakeHost::new(INVITE);
     let mut buf = [0u8; 2048];
     let sent = m
-        .send_reply(&mut h, &shared, &mut buf, 404, b"Not Here", None)
+        .send_reply(&mut h, &shared, &mut buf, 404, r(b"Not Here"), None)
         .unwrap();
     assert_eq!(sent.code, 404);
     assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 1032);
@@ -232,7 +237,7 @@ fn non_invite_replies_leave_the_window_alone() {
     let shared = Shared::default();
     shared.ack_deadline.store(5, Ordering::Relaxed);
     let mut h = FakeHost::new(&INVITE.replace("INVITE", "OPTIONS"));
-    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 200, b"OK", None)
+    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 200, r(b"OK"), None)
         .unwrap();
     assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 5);
 }
@@ -245,23 +250,23 @@ fn failures_are_reported_not_sent() {
     let mut h = FakeHost::new(INVITE);
     h.no_reply = true;
     assert_eq!(
-        m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None),
+        m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None),
         Err(ReplyError::NoReply)
     );
     let mut h = FakeHost::new(INVITE);
     h.fail_send = true;
     assert_eq!(
-        m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None),
+        m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None),
         Err(ReplyError::Send)
     );
     let mut h = FakeHost::new("INVITE sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n");
     assert!(matches!(
-        m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None),
+        m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None),
         Err(ReplyError::Sl(SlError::Parse(_)))
     ));
     let mut h = FakeHost::new(INVITE);
     assert_eq!(
-        m.send_reply(&mut h, &shared, &mut buf[..100], 404, b"x", None),
+        m.send_reply(&mut h, &shared, &mut buf[..100], 404, r(b"x"), None),
         Err(ReplyError::Sl(SlError::TooBig))
     );
     assert!(h.sent.is_empty());
@@ -290,7 +295,7 @@ fn replies_and_failures_are_counted() {
             &shared,
             &mut buf,
             code,
-            b"x",
+            r(b"x"),
             None,
         )
         .unwrap();
@@ -298,12 +303,12 @@ fn replies_and_failures_are_counted() {
     let mut h = FakeHost::new(INVITE);
     h.fail_send = true;
     assert!(m
-        .send_reply(&mut h, &shared, &mut buf, 200, b"x", None)
+        .send_reply(&mut h, &shared, &mut buf, 200, r(b"x"), None)
         .is_err());
     let mut h = FakeHost::new(INVITE);
     h.no_reply = true;
     assert!(m
-        .send_reply(&mut h, &shared, &mut buf, 200, b"x", None)
+        .send_reply(&mut h, &shared, &mut buf, 200, r(b"x"), None)
         .is_err());
     let c = &shared.counters;
     assert_eq!(c.get(Counter::R200), 1);
@@ -322,7 +327,7 @@ fn send_reply_goes_through_tm_when_a_transaction_exists() {
     let mut h = FakeHost::new(INVITE);
     h.transaction = true;
     assert_eq!(
-        m.reply_any(&mut h, &shared, &mut buf, 486, b"Busy"),
+        m.reply_any(&mut h, &shared, &mut buf, 486, r(b"Busy")),
         Ok(Replied::Transaction)
     );
     assert_eq!(h.tm_sent, vec![(486, b"Busy".to_vec())]);
@@ -331,7 +336,7 @@ fn send_reply_goes_through_tm_when_a_transaction_exists() {
     assert_eq!(shared.counters.value(crate::stats::Stat::SentReplies), 0);
 
     let mut h = FakeHost::new(INVITE);
-    let r = m.reply_any(&mut h, &shared, &mut buf, 486, b"Busy");
+    let r = m.reply_any(&mut h, &shared, &mut buf, 486, r(b"Busy"));
     assert!(matches!(r, Ok(Replied::Stateless(Sent { code: 486, .. }))));
     assert_eq!(h.sent.len(), 1);
 }
@@ -342,14 +347,14 @@ fn redirects_carry_the_destination_set_and_a_given_tag_wins() {
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(&mut h, &shared, &mut buf, 302, b"Moved", Some(b"dlgtag"))
+    m.send_reply(&mut h, &shared, &mut buf, 302, r(b"Moved"), Some(b"dlgtag"))
         .unwrap();
     assert_eq!(h.redirects, 1);
     let reply = String::from_utf8(h.sent[0].clone()).unwrap();
     assert!(reply.contains("Contact: <sip:b@y>;q=0.5\r\n"), "{reply}");
     assert!(reply.contains("To: <sip:b@x>;tag=dlgtag\r\n"), "{reply}");
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(&mut h, &shared, &mut buf, 404, b"x", None)
+    m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None)
         .unwrap();
     assert_eq!(h.redirects, 0);
 }
@@ -412,7 +417,7 @@ fn reply_of(mut h: FakeHost, code: u16) -> Result<Vec<u8>, ReplyError> {
         &Shared::default(),
         &mut [0u8; 4096],
         code,
-        b"R",
+        r(b"R"),
         None,
     )?;
     Ok(h.sent.remove(0))
@@ -490,7 +495,7 @@ fn a_host_split_outside_the_message_is_refused() {
     let mut out = [0u8; 1024];
     let p = ReplyParams {
         code: 404,
-        reason: b"x",
+        reason: r(b"x"),
         ..Default::default()
     };
     assert!(build_reply(&req, [good], &p, [], &mut out).is_ok());
@@ -552,7 +557,7 @@ fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
             &Shared::default(),
             &mut buf,
             404,
-            b"x",
+            r(b"x"),
             None,
         )
         .unwrap();
@@ -566,7 +571,7 @@ fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
             &Shared::default(),
             &mut tight,
             404,
-            b"x",
+            r(b"x"),
             None
         ),
         Err(ReplyError::Sl(SlError::TooBig))
@@ -611,7 +616,7 @@ fn a_final_reply_marks_the_request_and_an_error_reply_after_it_is_refused() {
     let mut h = FakeHost::new(INVITE);
     let mut buf = [0u8; 2048];
     // A provisional reply leaves it unmarked; a failed send too.
-    m.send_reply(&mut h, &shared, &mut buf, 180, b"Ringing", None)
+    m.send_reply(&mut h, &shared, &mut buf, 180, r(b"Ringing"), None)
         .unwrap();
     assert!(!h.final_replied);
     h.fail_send = true;

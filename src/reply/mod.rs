@@ -69,6 +69,30 @@ pub fn check_reason(reason: &[u8]) -> Result<(), SlError> {
     (!bad).then_some(()).ok_or(SlError::BadReason)
 }
 
+/// A reason phrase a reply may carry ([`check_reason`]). [`Reason::new`] checks it, so the
+/// builder copies it without looking at its bytes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reason<'a>(&'a [u8]);
+
+impl<'a> Reason<'a> {
+    pub fn new(text: &'a [u8]) -> Result<Reason<'a>, SlError> {
+        check_reason(text).map(|()| Reason(text))
+    }
+
+    /// A reason [`check_reason`] accepted when Kamailio started (a script's literal, the
+    /// module's default): Kamailio does not start with one it refuses. Only the host edge
+    /// makes one so.
+    #[cfg(feature = "kamailio")]
+    pub(crate) fn checked_at_startup(text: &'a [u8]) -> Reason<'a> {
+        debug_assert!(check_reason(text).is_ok());
+        Reason(text)
+    }
+
+    pub fn as_bytes(self) -> &'a [u8] {
+        self.0
+    }
+}
+
 /// The bytes a reason phrase may not hold: controls other than HTAB, and DEL.
 const NOT_TEXT: [bool; 256] = {
     let mut t = [false; 256];
@@ -106,7 +130,7 @@ pub enum ViaLayout {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReplyParams<'a> {
     pub code: u16,
-    pub reason: &'a [u8],
+    pub reason: Reason<'a>,
     /// Tag for a To header that has none (see [`needs_to_tag`]).
     pub to_tag: Option<&'a [u8]>,
     /// Source address text to add as `;received=` to the top Via.
@@ -139,7 +163,6 @@ pub fn build_reply<'l>(
     out: &mut [u8],
 ) -> Result<usize, SlError> {
     check_code(p.code.into())?;
-    check_reason(p.reason)?;
     if req.is_method(b"ACK") {
         return Err(SlError::Ack);
     }
@@ -159,7 +182,7 @@ pub fn build_reply<'l>(
         w.put(req.version);
         w.put(&[b' ', digits[0], digits[1], digits[2], b' ']);
     }
-    w.put(p.reason);
+    w.put(p.reason.as_bytes());
     w.put(b"\r\n");
     let mut rport_buf = [0u8; 20];
     let mut lines = Copier {
@@ -334,7 +357,7 @@ pub fn reply_bound<'l>(
         .sum();
     let opt = |o: Option<&[u8]>| o.map_or(0, <[u8]>::len);
     2 * request_len
-        + p.reason.len()
+        + p.reason.as_bytes().len()
         + lumps
         + opt(p.to_tag)
         + opt(p.received)
