@@ -8,7 +8,7 @@ pub mod reason;
 pub mod totag;
 mod writer;
 
-use crate::sip::{HeaderKind, Line, ParseError, Request};
+use crate::sip::{HeaderKind, Headers, Line, ParseError, Request};
 use writer::{fmt_decimal, Writer};
 
 /// Codes a script may send.
@@ -195,8 +195,9 @@ pub fn build_reply<'l>(
     for l in split {
         lines.copy(&mut w, l)?;
     }
-    for h in req.headers().skip_other() {
-        lines.copy(&mut w, h?.line().ok_or(ParseError::BadHeader)?)?;
+    let scanned = req.headers().skip_other();
+    if !scanned.at_end() {
+        lines.copy_scanned(&mut w, scanned)?;
     }
     let mut body = None;
     for l in lumps {
@@ -275,6 +276,17 @@ impl Copier<'_, '_> {
                 w.copy(h.raw())
             }
             HeaderKind::ContentLength | HeaderKind::MaxForwards | HeaderKind::Other => {}
+        }
+        Ok(())
+    }
+
+    /// The lines read here (after the host's split; all of them for a request read from its
+    /// bytes). Out of line: a reply to a request the host split to its end, the usual case,
+    /// then sets up no second copy loop (measured: ~55 instructions a reply).
+    #[inline(never)]
+    fn copy_scanned(&mut self, w: &mut Writer, lines: Headers) -> Result<(), SlError> {
+        for h in lines {
+            self.copy(w, h?.line().ok_or(ParseError::BadHeader)?)?;
         }
         Ok(())
     }

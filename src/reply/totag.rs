@@ -104,6 +104,7 @@ pub struct TagInput<'a> {
 }
 
 impl<'a> TagInput<'a> {
+    #[inline]
     pub fn of(req: &Request<'a>) -> TagInput<'a> {
         TagInput {
             host: req.slice(req.via1.host),

@@ -137,7 +137,7 @@ impl Iterator for Headers<'_> {
     // end of the head (the common case) then costs no call.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done || matches!(self.buf.get(self.pos), Some(b'\r' | b'\n')) {
+        if self.at_end() {
             self.done = true;
             return None;
         }
@@ -146,6 +146,13 @@ impl Iterator for Headers<'_> {
 }
 
 impl Headers<'_> {
+    /// Whether the head is known to end here: the test [`Iterator::next`] makes inline, before
+    /// it reads a line.
+    #[inline]
+    pub fn at_end(&self) -> bool {
+        self.done || matches!(self.buf.get(self.pos), Some(b'\r' | b'\n'))
+    }
+
     fn next_line(&mut self) -> Option<Result<Header, ParseError>> {
         let r = self.next_header().transpose();
         if !matches!(r, Some(Ok(_))) {
