@@ -367,6 +367,18 @@ fn decimals_are_the_digits_std_prints() {
 }
 
 #[test]
+fn every_port_is_written_as_std_prints_it() {
+    let mut buf = [0u8; 20];
+    for port in 0..=u16::MAX {
+        assert_eq!(
+            rport_param(port, &mut buf),
+            format!(";rport={port}").as_bytes(),
+            "{port}"
+        );
+    }
+}
+
+#[test]
 fn sip_messages_are_told_by_their_first_line_as_kamailio_does() {
     for (msg, sip) in [
         (&b"SIP/2.0 200 OK\r\n\r\n"[..], true),

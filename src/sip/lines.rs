@@ -166,6 +166,13 @@ impl Headers<'_> {
 /// the colon to the end of the line): blanks (a fold too), digits (refused from 214748364x on),
 /// then nothing but blanks up to the line end, on continuation lines too.
 fn content_length(v: &[u8]) -> bool {
+    // The usual form first: a space, digits (nine at most: under the limit), CRLF, the end.
+    if let [b' ', rest @ ..] = v {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if (1..=9).contains(&digits) && rest[digits..] == *b"\r\n" {
+            return true;
+        }
+    }
     let blank = |i: usize| matches!(v.get(i), Some(b' ' | b'\t'));
     let mut p = 0;
     while blank(p) || (v.get(p) == Some(&b'\n') && blank(p + 1)) {
