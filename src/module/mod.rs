@@ -251,7 +251,10 @@ impl Module {
             code,
             reason,
             to_tag,
-            received: host.received_test().then(|| host.source_ip(&mut ip)),
+            // Kamailio's received_test: an rport in the first Via is enough (asked first, no
+            // call into the host).
+            received: (req.via1.rport.is_some() || host.received_test())
+                .then(|| host.source_ip(&mut ip)),
             rport: rport.then(|| host.source_port()),
             server_header: host.server_header(),
             warning: host.warning(),

@@ -384,6 +384,10 @@ pub fn reply_bound<'l>(
 /// request; at least 10 bytes from there). The core runs its outgoing-data events (topoh,
 /// sipdump...) only on those; native sl asks the same of every reply it sends.
 pub fn is_sip_message(msg: &[u8]) -> bool {
+    // Every reply to a SIP/2.0 request starts so: settled without the general walk.
+    if msg.get(..10).is_some_and(|m| m.starts_with(b"SIP/2.0 ")) {
+        return true;
+    }
     let Some(at) = msg
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
