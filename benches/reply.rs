@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use sl_rs::reply::totag::{Signature, SL_SEED};
-use sl_rs::reply::{build_reply, needs_to_tag, Lump, Reason, ReplyParams};
+use sl_rs::reply::{build_reply, needs_to_tag, Lump, Reason, ReplyParams, ToTag};
 use sl_rs::sip::Request;
 
 const INVITE: &[u8] = b"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
@@ -27,11 +27,11 @@ fn main() {
     let mut out = vec![0u8; 65535];
     let one = |out: &mut [u8]| {
         let req = Request::parse(black_box(INVITE)).expect("valid INVITE");
-        let tag = needs_to_tag(&req, 404).then(|| sig.to_tag(&req));
+        let tag = needs_to_tag(&req, 404).then(|| sig.tag_param(&req));
         let p = ReplyParams {
             code: 404,
             reason: Reason::new(b"Not Found").expect("a good reason"),
-            to_tag: tag.as_ref().map(|t| &t[..]),
+            to_tag: tag.as_ref().map(ToTag::Ours),
             received: Some(b"192.0.2.101"),
             rport: Some(5060),
             server_header: Some(b"Server: kamailio (5.6.3 (x86_64/linux))"),

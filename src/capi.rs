@@ -14,7 +14,7 @@ use crate::guard::{ffi_guard, test_panic_point};
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, SIGNATURE_LEN, SL_SEED};
-use crate::reply::{build_reply, check_code, needs_to_tag, Reason, ReplyParams, SlError};
+use crate::reply::{build_reply, check_code, needs_to_tag, Reason, ReplyParams, SlError, ToTag};
 use crate::sip::Request;
 
 /// Length of a To-tag signature: 32 lower-case hex digits.
@@ -161,11 +161,11 @@ pub unsafe extern "C" fn sl_rs_build_reply(
             Ok(r) => r,
             Err(e) => return e.into(),
         };
-        let tag = needs_to_tag(&req, p.code).then(|| sig.to_tag(&req));
+        let tag = needs_to_tag(&req, p.code).then(|| sig.tag_param(&req));
         let rp = ReplyParams {
             code: p.code,
             reason,
-            to_tag: tag.as_ref().map(|t| &t[..]),
+            to_tag: tag.as_ref().map(ToTag::Ours),
             received,
             rport: (p.rport != 0).then_some(p.rport),
             server_header: server,

@@ -5,7 +5,9 @@
 
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
-use crate::reply::{build_reply, needs_to_tag, Lump, Reason, ReplyParams, SlError, ViaLayout};
+use crate::reply::{
+    build_reply, needs_to_tag, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
+};
 use crate::sip::{tag_param, Header, HeaderKind, Request, Span, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
@@ -42,10 +44,11 @@ pub fn reply(data: &[u8]) {
     let code = 100 + (u32::from(*c) * 599 / 255) as u16;
     let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
     let tag = sig.to_tag(&req);
+    let param = sig.tag_param(&req);
     let p = ReplyParams {
         code,
         reason: Reason::new(b"Fuzz Reason").expect("a good reason"),
-        to_tag: Some(&tag),
+        to_tag: Some(ToTag::Ours(&param)),
         received: (flags & 1 != 0).then_some(&b"192.0.2.7"[..]),
         rport: (flags & 2 != 0).then_some(5099),
         server_header: (flags & 4 != 0).then_some(&b"Server: fuzz"[..]),

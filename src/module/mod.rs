@@ -9,7 +9,7 @@ use crate::reply::ack::{self, AckDecision};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
 use crate::reply::{
-    build_reply, needs_to_tag, reply_bound, Lump, Reason, ReplyParams, SlError, ViaLayout,
+    build_reply, needs_to_tag, reply_bound, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
 };
 use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
 use crate::stats::Counters;
@@ -239,10 +239,10 @@ impl Module {
             (false, _) => None,
             // An empty given tag adds none, as Kamailio's reply builder does.
             (true, Some(b"")) => None,
-            (true, Some(t)) => Some(t),
+            (true, Some(t)) => Some(ToTag::Given(t)),
             (true, None) => {
-                ours = self.signature.to_tag(req);
-                Some(&ours[..])
+                ours = self.signature.tag_param(req);
+                Some(ToTag::Ours(&ours))
             }
         };
         let mut ip = [0u8; 64];

@@ -9,6 +9,7 @@ pub mod totag;
 mod writer;
 
 use crate::sip::{HeaderKind, Headers, Line, ParseError, Request};
+use totag::TAG_PARAM_LEN;
 use writer::{fmt_decimal, Writer};
 
 /// Codes a script may send.
@@ -132,7 +133,7 @@ pub struct ReplyParams<'a> {
     pub code: u16,
     pub reason: Reason<'a>,
     /// Tag for a To header that has none (see [`needs_to_tag`]).
-    pub to_tag: Option<&'a [u8]>,
+    pub to_tag: Option<ToTag<'a>>,
     /// Source address text to add as `;received=` to the top Via.
     pub received: Option<&'a [u8]>,
     /// Source port to put in the top Via's `rport`.
@@ -145,6 +146,15 @@ pub struct ReplyParams<'a> {
     /// Parameters the script asked to add to the first Via, each with its `;` (Kamailio 6.0's
     /// `xavp_via_reply_params`); only [`ViaLayout::AfterRportOrBranch`] hosts have them.
     pub via_extra: Option<&'a [u8]>,
+}
+
+/// The tag a reply adds to a To header that has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToTag<'a> {
+    /// Ours, with its `;tag=` ([`totag::Signature::tag_param`]): one piece of fixed size.
+    Ours(&'a [u8; TAG_PARAM_LEN]),
+    /// A tag value given by a caller (the API's `dreply`).
+    Given(&'a [u8]),
 }
 
 /// Kamailio adds a To-tag to replies from 180 up when the request's To has none.
@@ -206,14 +216,21 @@ pub fn build_reply<'l>(
             Lump::Body(text) => body = Some(text),
         }
     }
-    if let Some(server) = p.server_header.filter(|s| !s.is_empty()) {
+    // The Server line's CRLF goes with what follows it.
+    let server = p.server_header.filter(|s| !s.is_empty());
+    if let Some(server) = server {
         w.put(server);
-        w.put(b"\r\n");
     }
     match (body.map(<[u8]>::len), p.warning) {
         // The common end in one copy.
-        (None | Some(0), None) => w.put(b"Content-Length: 0\r\n\r\n"),
+        (None | Some(0), None) => match server {
+            Some(_) => w.put(b"\r\nContent-Length: 0\r\n\r\n"),
+            None => w.put(b"Content-Length: 0\r\n\r\n"),
+        },
         (n, warning) => {
+            if server.is_some() {
+                w.put(b"\r\n");
+            }
             let mut num = [0u8; 20];
             w.put(b"Content-Length: ");
             w.put(fmt_decimal(n.unwrap_or(0) as u64, &mut num));
@@ -265,8 +282,13 @@ impl Copier<'_, '_> {
                     let raw = h.raw();
                     let at = raw.start + line_end(&req.buf()[raw.clone()]);
                     w.copy(raw.start..at);
-                    w.put(b";tag=");
-                    w.put(tag);
+                    match tag {
+                        ToTag::Ours(param) => w.put(param),
+                        ToTag::Given(value) => {
+                            w.put(b";tag=");
+                            w.put(value);
+                        }
+                    }
                     w.copy(at..raw.end);
                 }
                 None => w.copy(h.raw()),
@@ -371,7 +393,10 @@ pub fn reply_bound<'l>(
     2 * request_len
         + p.reason.as_bytes().len()
         + lumps
-        + opt(p.to_tag)
+        + p.to_tag.map_or(0, |t| match t {
+            ToTag::Ours(param) => param.len(),
+            ToTag::Given(value) => 5 + value.len(),
+        })
         + opt(p.received)
         + opt(p.via_extra)
         + opt(p.server_header)

@@ -32,7 +32,7 @@ const INVITE: &str = "INVITE sip:b@x SIP/2.0\r\n\
 #[test]
 fn copies_what_rfc3261_8_2_6_says_in_request_order() {
     let mut p = params(404, "Not Here");
-    p.to_tag = Some(b"T1");
+    p.to_tag = Some(ToTag::Given(b"T1"));
     p.received = Some(b"10.0.0.9");
     p.rport = Some(40000);
     p.server_header = Some(b"Server: kamailio");
@@ -76,7 +76,7 @@ fn record_route_only_from_180_to_299() {
 fn existing_to_tag_is_kept_and_original_line_ends_kept() {
     let m = "BYE sip:b@x SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK2  \nTo: <sip:b@x> ;tag=old\nFrom: <sip:a@x>;tag=1\n\n";
     let mut p = params(481, "Gone");
-    p.to_tag = Some(b"NEW");
+    p.to_tag = Some(ToTag::Given(b"NEW"));
     let r = build(m, &p, &[]).unwrap();
     assert_eq!(
         r,
@@ -88,7 +88,7 @@ fn existing_to_tag_is_kept_and_original_line_ends_kept() {
 fn tag_goes_after_trailing_blanks_like_native() {
     let m = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nt: sip:b@x  \r\n\r\n";
     let mut p = params(200, "OK");
-    p.to_tag = Some(b"Z");
+    p.to_tag = Some(ToTag::Given(b"Z"));
     assert!(build(m, &p, &[])
         .unwrap()
         .contains("t: sip:b@x  ;tag=Z\r\n"));
@@ -429,7 +429,7 @@ fn the_reply_bound_holds_for_every_shape() {
     let vias = INVITE.replacen("Via: ", "Via: SIP/2.0/UDP a\nVia: SIP/2.0/UDP b\nVia: ", 1);
     for msg in [INVITE.to_string(), lf, vias] {
         let mut p = params(180, "Ringing and a long reason phrase to count");
-        p.to_tag = Some(b"0123456789abcdef0123456789abcdef.01234567");
+        p.to_tag = Some(ToTag::Given(b"0123456789abcdef0123456789abcdef.01234567"));
         p.received = Some(b"2001:db8::1");
         p.rport = Some(65535);
         p.server_header = Some(b"Server: s");
@@ -458,17 +458,23 @@ fn errors_say_what_is_wrong() {
 #[test]
 fn the_reply_bound_is_twice_the_request_and_what_the_reply_adds() {
     let mut p = params(180, "Ringing");
-    p.to_tag = Some(b"tag");
+    p.to_tag = Some(ToTag::Given(b"tag"));
     p.received = Some(b"192.0.2.1");
     p.server_header = Some(b"Server: s");
     p.warning = Some(b"Warning: w");
     p.via_extra = Some(b";x=1");
     let lumps = [Lump::Header(b"X: 1\r\n"), Lump::Body(b"body")];
-    // 2 x 100, reason 7, lumps 6 + 4, tag 3, received 9, Via extra 4, Server 9, Warning 10,
-    // and 128.
+    // 2 x 100, reason 7, lumps 6 + 4, ";tag=" and tag 5 + 3, received 9, Via extra 4,
+    // Server 9, Warning 10, and 128.
     assert_eq!(
         reply_bound(100, &p, lumps),
-        200 + 7 + 10 + 3 + 9 + 4 + 9 + 10 + 128
+        200 + 7 + 10 + 8 + 9 + 4 + 9 + 10 + 128
+    );
+    let ours = [b'x'; TAG_PARAM_LEN];
+    p.to_tag = Some(ToTag::Ours(&ours));
+    assert_eq!(
+        reply_bound(100, &p, lumps),
+        200 + 7 + 10 + TAG_PARAM_LEN + 9 + 4 + 9 + 10 + 128
     );
 }
 
@@ -526,7 +532,7 @@ fn a_whole_180_reply_is_exactly_what_native_writes() {
     // Record-Route kept, Max-Forwards between it and From skipped: the copies around a skipped
     // line must not run together.
     let mut p = params(180, "Ringing");
-    p.to_tag = Some(b"t1");
+    p.to_tag = Some(ToTag::Given(b"t1"));
     let r = build(INVITE, &p, &[]).unwrap();
     assert_eq!(
         r,

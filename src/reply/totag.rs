@@ -8,6 +8,8 @@ use crate::sip::Request;
 
 pub const SIGNATURE_LEN: usize = 32;
 pub const TOTAG_LEN: usize = SIGNATURE_LEN + 1 + 8;
+/// `;tag=` and a To-tag of ours ([`Signature::tag_param`]).
+pub const TAG_PARAM_LEN: usize = 5 + TOTAG_LEN;
 /// The signature text Kamailio's sl module hashes (`sl_startup`).
 pub const SL_SEED: &[u8] = b"KAMAILIO-stateless";
 const SEPARATOR: u8 = b'.';
@@ -45,6 +47,14 @@ impl Signature {
     /// The full To-tag for a request.
     pub fn to_tag(&self, req: &Request) -> [u8; TOTAG_LEN] {
         self.tag_for(&TagInput::of(req))
+    }
+
+    /// `;tag=` and the To-tag for a request: what a reply adds to its To, in one piece.
+    pub fn tag_param(&self, req: &Request) -> [u8; TAG_PARAM_LEN] {
+        let mut p = [0u8; TAG_PARAM_LEN];
+        p[..5].copy_from_slice(b";tag=");
+        p[5..].copy_from_slice(&self.to_tag(req));
+        p
     }
 
     /// The full To-tag for the request these fields come from.
