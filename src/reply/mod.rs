@@ -165,6 +165,7 @@ pub fn needs_to_tag(req: &Request, code: u16) -> bool {
 /// Writes the reply into `out`; returns its length. `split` are the header lines the host's
 /// parser already split (what a reply copies of them, in order; empty for a request read from
 /// its bytes); the lines after them are scanned here ([`Request::headers`]).
+#[inline(always)]
 pub fn build_reply<'l>(
     req: &Request,
     split: impl IntoIterator<Item = Line>,
