@@ -285,7 +285,12 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
     let m = msg.raw().cast_const().cast::<sys::sip_msg>();
     let bytes = bytes(msg);
     let b = Buf::of(bytes);
-    let slice = |s: sys::str_| b.range(s).map(|r| &bytes[r.range()]);
+    // One check, by the slice's own bounds (an offset that wraps around gives an end below
+    // its start, refused as one past the buffer is).
+    let slice = |s: sys::str_| {
+        let start = b.off(s.s);
+        bytes.get(start..start.wrapping_add(Buf::len_of(s.len)))
+    };
     // SAFETY: a valid message for this call (`Msg`'s invariant); its first Via, To and Call-ID
     // headers and their parsed bodies are part of it.
     unsafe {
