@@ -17,19 +17,39 @@ pub struct Headers<'a> {
     skip_other: bool,
 }
 
-/// The first LF in `haystack`. memchr's `memchr` picks its AVX2 searcher again on every call, a
-/// cost a line of 64 bytes notices: here it is picked once per process.
-#[inline(always)]
-fn find_lf(haystack: &[u8]) -> Option<usize> {
+/// Finds a line's LF: memchr's AVX2 searcher where the CPU has AVX2, picked once per process
+/// and once per read of the lines (memchr's `memchr` picks it again on every call, a cost a
+/// line of 64 bytes notices); memchr's own choice elsewhere.
+#[derive(Clone, Copy)]
+struct FindLf {
     #[cfg(target_arch = "x86_64")]
-    {
-        use memchr::arch::x86_64::avx2::memchr::One;
-        static AVX2: std::sync::OnceLock<Option<One>> = std::sync::OnceLock::new();
-        if let Some(one) = AVX2.get_or_init(|| One::new(b'\n')) {
+    avx2: Option<&'static memchr::arch::x86_64::avx2::memchr::One>,
+}
+
+impl FindLf {
+    #[inline(always)]
+    fn get() -> FindLf {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use memchr::arch::x86_64::avx2::memchr::One;
+            static AVX2: std::sync::OnceLock<Option<One>> = std::sync::OnceLock::new();
+            FindLf {
+                avx2: AVX2.get_or_init(|| One::new(b'\n')).as_ref(),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        FindLf {}
+    }
+
+    /// The first LF in `haystack`.
+    #[inline(always)]
+    fn find(self, haystack: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(one) = self.avx2 {
             return one.find(haystack);
         }
+        memchr(b'\n', haystack)
     }
-    memchr(b'\n', haystack)
 }
 
 impl<'a> Headers<'a> {
@@ -53,6 +73,7 @@ impl<'a> Headers<'a> {
 
     fn next_header(&mut self) -> Result<Option<Header>, ParseError> {
         let buf = self.buf;
+        let lf = FindLf::get();
         loop {
             let start = self.pos;
             let rest = &buf[start..];
@@ -70,8 +91,7 @@ impl<'a> Headers<'a> {
             // The logical line ends at a LF not followed by SP/HT (folding).
             let mut eol = start;
             loop {
-                let lf = find_lf(&buf[eol..]).ok_or(ParseError::Truncated)? + eol;
-                eol = lf + 1;
+                eol = lf.find(&buf[eol..]).ok_or(ParseError::Truncated)? + eol + 1;
                 match buf.get(eol) {
                     Some(b' ') | Some(b'\t') => continue,
                     Some(_) => break,
