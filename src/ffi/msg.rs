@@ -4,9 +4,9 @@
 //! costs a few loads per line, where reading the bytes again cost hundreds of instructions.
 //!
 //! The struct layouts come from bindgen over the host's own headers with the host's defines
-//! (`c_shim/msg_types.h`, build.rs, [`super::sys`]), and `mod_init` checks them against the shim's C
-//! compiler. Fields are read through raw pointers, never held as references: the host
-//! may change the message between our reads. Every offset is checked against the buffer.
+//! ([`super::sys`]), and `mod_init` checks them against the shim's C compiler. Fields are read
+//! through raw pointers, never held as references: the host may change the message between
+//! our reads. Every offset is checked against the buffer.
 use core::marker::PhantomData;
 
 use super::host::Msg;
