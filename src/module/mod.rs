@@ -246,16 +246,15 @@ impl Module {
             }
         };
         let mut ip = [0u8; 64];
-        let rport = req.via1.rport.is_some() || host.force_rport();
+        let has_rport = req.via1.rport.is_some();
         let params = ReplyParams {
             code,
             reason,
             to_tag,
             // Kamailio's received_test: an rport in the first Via is enough (asked first, no
             // call into the host).
-            received: (req.via1.rport.is_some() || host.received_test())
-                .then(|| host.source_ip(&mut ip)),
-            rport: rport.then(|| host.source_port()),
+            received: (has_rport || host.received_test()).then(|| host.source_ip(&mut ip)),
+            rport: (has_rport || host.force_rport()).then(|| host.source_port()),
             server_header: host.server_header(),
             warning: host.warning(),
             via_layout: self.via_layout,

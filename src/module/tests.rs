@@ -411,6 +411,31 @@ const SHAPES: &[&str] = &[
      To: <sip:b@x>\r\nCall-ID: i\r\nCSeq: 1 INFO\r\nMax-Forwards: 8\r\n\r\n",
 ];
 
+/// Kamailio's received_test: `received` goes on the first Via when it has an rport, whatever
+/// the address says, and otherwise only when the host's test says so.
+#[test]
+fn an_rport_in_the_first_via_adds_received_without_the_hosts_test() {
+    let no_rport = INVITE.replace(";rport\r\n", "\r\n");
+    for (msg, host_says, want) in [
+        (INVITE.to_string(), false, true),
+        (no_rport.clone(), false, false),
+        (no_rport, true, true),
+    ] {
+        for h in [FakeHost::new(&msg), FakeHost::split(&msg, 6)] {
+            let reply = reply_of(
+                FakeHost {
+                    received: host_says,
+                    ..h
+                },
+                404,
+            )
+            .unwrap();
+            let reply = String::from_utf8(reply).unwrap();
+            assert_eq!(reply.contains(";received=127.0.0.2"), want, "{reply}");
+        }
+    }
+}
+
 fn reply_of(mut h: FakeHost, code: u16) -> Result<Vec<u8>, ReplyError> {
     module().send_reply(
         &mut h,
