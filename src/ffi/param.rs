@@ -63,7 +63,10 @@ pub(super) unsafe fn str_param<'a>(msg: *mut sip_msg, p: *mut c_char) -> Option<
         return Some((s, true));
     }
     let (mut s, mut len) = (core::ptr::null(), 0);
-    // SAFETY: as the caller guarantees; the result is valid for this call.
-    (unsafe { sl_shim_get_str(msg, p.cast(), &mut s, &mut len) } >= 0)
-        .then(|| (unsafe { host_bytes(s, len) }, false))
+    // SAFETY: as the caller guarantees; the shim writes `s` and `len` when it returns 0.
+    if unsafe { sl_shim_get_str(msg, p.cast(), &mut s, &mut len) } < 0 {
+        return None;
+    }
+    // SAFETY: the value the shim wrote, valid for `len` bytes during this call.
+    Some((unsafe { host_bytes(s, len) }, false))
 }

@@ -250,8 +250,8 @@ fn refuses_bad_input() {
     );
 }
 
-/// Every byte value at every place of reasons up to 20 bytes long, alone and beside an HTAB (a
-/// good byte the word-at-a-time test sends to the byte table), against the rule read plainly.
+/// Every byte value at every place of reasons up to 20 bytes long, alone and beside an HTAB
+/// (the one control character allowed), against the rule read plainly.
 #[test]
 fn reason_check_agrees_with_the_rule_for_every_byte_and_place() {
     let refused = |s: &[u8]| s.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
