@@ -5,6 +5,7 @@
 #   make bench   callgrind + sipp comparison with the native module
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 300) each
 #   make fuzz-wire  WIRE_N (default 20000) mutated requests to ours and native, compared
+#                   (WIRE_LENIENT=1: both under Kamailio's sip_parser_mode=0)
 #   make mutants mutation testing of src/sip and src/reply
 #   make soak    the load and memory test with 100000 calls, on the release module
 SHELL := /bin/bash
@@ -107,12 +108,14 @@ WIRE_N ?= 20000
 WIRE_SEED ?= 1
 fuzz-wire: module
 	rm -rf target/wire/diffs
-	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) $(MODULE_DIR)
+	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) \
+		$(if $(WIRE_LENIENT),--lenient) $(MODULE_DIR)
 
 # A short fixed-seed run of it (part of make test and CI).
 test-wire: module
 	rm -rf target/wire/diffs
 	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
+	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n 300 --seed 8 --lenient $(MODULE_DIR)
 
 # Mutation testing of the pure reader and builder (.cargo/mutants.toml): every mutant must be
 # caught by the unit tests (or excluded there, with its reason).

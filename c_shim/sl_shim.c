@@ -201,6 +201,11 @@ void sl_shim_msg_mark_final_reply(struct sip_msg *msg)
 
 int sl_shim_host_features(void) { return SL_HOST_FEATURES; }
 
+int sl_shim_parser_strict(void)
+{
+	return (ksr_sip_parser_mode & KSR_SIP_PARSER_MODE_STRICT) != 0;
+}
+
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
 {
 #ifdef SL_HOST_VIA_XAVP_PARAMS
@@ -231,6 +236,12 @@ int sl_shim_received_test(struct sip_msg *msg)
 {
 	/* the core parses the first Via of every request it accepts; be safe anyway */
 	return msg->via1 ? received_test(msg) : 0;
+}
+
+int sl_shim_read_rest(struct sip_msg *msg)
+{
+	/* what native's reply builder asks first: the core's parser reads to the head's end */
+	return parse_headers(msg, HDR_EOH_F, 0) != -1;
 }
 
 size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap)

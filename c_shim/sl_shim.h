@@ -45,11 +45,16 @@ size_t sl_shim_sizeof_fparam(void);
 int sl_shim_msg_reply_marks(struct sip_msg *msg);
 void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
 int sl_shim_host_features(void);
+/* The core's sip_parser_mode is strict (its default): a repeated From, To, Call-ID, CSeq or
+ * Content-Length makes a SIP request one the core refuses. */
+int sl_shim_parser_strict(void);
 /* The extra first-Via parameters the script asked for (6.0), in the core's PV buffer, valid
  * until the next use of that buffer in this process; NULL when none. */
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len);
 int sl_shim_msg_force_rport(struct sip_msg *msg);
 int sl_shim_received_test(struct sip_msg *msg);
+/* The core's parser reads the rest of the head; 0 when it refuses a line there. */
+int sl_shim_read_rest(struct sip_msg *msg);
 size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
 /* Walks msg's reply lumps: start with cursor NULL; returns the next cursor, NULL at the end. */
 const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,

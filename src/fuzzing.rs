@@ -8,7 +8,7 @@ use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{
     build_reply, needs_to_tag, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
 };
-use crate::sip::{tag_param, Header, HeaderKind, Request, Span, Split};
+use crate::sip::{tag_param, Header, HeaderKind, ParseError, ParserMode, Request, Span, Split};
 
 /// The reader: never panics, and every range it hands out lies inside the message.
 pub fn parse(data: &[u8]) {
@@ -32,14 +32,23 @@ pub fn parse(data: &[u8]) {
 }
 
 /// The builder: on any request, a reply is one message whose head ends where it ends, with the
-/// status line asked for, the To-tag where Kamailio puts one, and nothing after the head.
+/// status line asked for, the To-tag where Kamailio puts one, and nothing after the head; in
+/// the lenient parser mode, the same reply as in the strict one wherever that one answers.
 /// The first two bytes choose the code and the host facts; the rest is the request.
 pub fn reply(data: &[u8]) {
     let [c, flags, msg @ ..] = data else {
         return;
     };
-    let Ok(req) = Request::parse(msg) else {
-        return;
+    let mode = if c & 4 != 0 {
+        ParserMode::Lenient
+    } else {
+        ParserMode::Strict
+    };
+    let Ok(req) = Request::parse_in(msg, mode) else {
+        return assert!(
+            Request::parse(msg).is_err(),
+            "refused only in the lenient mode"
+        );
     };
     let code = 100 + (u32::from(*c) * 599 / 255) as u16;
     let sig = Signature::new(SL_SEED, b"127.0.0.1", b"5060");
@@ -61,15 +70,10 @@ pub fn reply(data: &[u8]) {
         },
         via_extra: (c & 2 != 0).then_some(&b";x-fuzz=1"[..]),
     };
-    let lumps = [Lump::Header(b"X-Lump: 1\r\n")];
+    let lump = [Lump::Header(b"X-Lump: 1\r\n")];
+    let lumps = || lump.iter().copied().take(usize::from(flags & 8 != 0));
     let mut out = vec![0u8; 2 * msg.len() + 512];
-    let n = match build_reply(
-        &req,
-        [],
-        &p,
-        lumps.iter().copied().take(usize::from(flags & 8 != 0)),
-        &mut out,
-    ) {
+    let n = match build_reply(&req, [], &p, lumps(), &mut out) {
         Ok(n) => n,
         Err(SlError::Ack) => return assert!(req.is_method(b"ACK")),
         Err(e) => panic!("a parsed request was refused: {e:?}"),
@@ -92,22 +96,39 @@ pub fn reply(data: &[u8]) {
         let t = [b";tag=", &tag[..]].concat();
         assert!(r.windows(t.len()).any(|w| w == t), "our To-tag");
     }
-    // Built from a host's split (after as many lines as the high bits say), the same reply.
-    let (split, lines) = split_at(msg, usize::from(flags >> 4)).expect("a split");
-    let sreq = Request::from_split(msg, split).expect("a split of a parsed request");
+    // Built from a host's split (after as many lines as the high bits say), the same reply; or
+    // none yet, where a line after the split is the host's to judge.
+    let (split, lines) = split_at(msg, usize::from(flags >> 4), mode).expect("a split");
+    let sreq = Request::from_split(msg, split, mode).expect("a split of a parsed request");
     let mut again = vec![0u8; out.len()];
-    let lumps = lumps.iter().copied().take(usize::from(flags & 8 != 0));
     let copied: Vec<_> = lines
         .iter()
         .filter(|h| h.kind.copied())
         .filter_map(Header::line)
         .collect();
-    let m = build_reply(&sreq, copied, &p, lumps, &mut again);
-    assert_eq!(
-        m.map(|m| &again[..m]),
-        Ok(r),
-        "split and parsed requests differ"
-    );
+    let for_host = sreq
+        .headers()
+        .any(|h| h.is_ok_and(|h| h.kind.host_parsed()));
+    let m = build_reply(&sreq, copied, &p, lumps(), &mut again);
+    if for_host {
+        assert_eq!(
+            m,
+            Err(SlError::Parse(ParseError::ForHost)),
+            "left to the host"
+        );
+    } else {
+        assert_eq!(
+            m.map(|m| &again[..m]),
+            Ok(r),
+            "split and parsed requests differ"
+        );
+    }
+    if mode == ParserMode::Lenient {
+        if let Ok(strict) = Request::parse(msg) {
+            let s = build_reply(&strict, [], &p, lumps(), &mut again);
+            assert_eq!(s.map(|s| &again[..s]), Ok(r), "the modes differ");
+        }
+    }
 }
 
 /// The ACK decision: never panics; absorbs only an ACK inside the window whose To-tag is the
@@ -118,7 +139,7 @@ pub fn ack(data: &[u8]) {
     };
     let now = u32::from_le_bytes([clock[0], clock[1], clock[2], clock[3]]);
     let deadline = u32::from_le_bytes([clock[4], clock[5], clock[6], clock[7]]);
-    let Ok(req) = Request::parse_ack_facts(msg) else {
+    let Ok(req) = Request::parse_ack_facts(msg, ParserMode::Strict) else {
         return;
     };
     // The facts the early stop gives are those of a full read, when that succeeds.
@@ -146,16 +167,17 @@ pub fn ack(data: &[u8]) {
 /// The split a host whose parser stopped after `k` header lines hands over (a host always reads
 /// past the first Via), made from this crate's own reading; `None` when that reading fails.
 /// Read as the ACK filter reads, so a repeat after the split is left for the reply to find.
-pub fn split_at(msg: &[u8], k: usize) -> Option<(Split, Vec<Header>)> {
-    let req = Request::parse_ack_facts(msg).ok()?;
+pub fn split_at(msg: &[u8], k: usize, mode: ParserMode) -> Option<(Split, Vec<Header>)> {
+    let req = Request::parse_ack_facts(msg, mode).ok()?;
     let all = req.headers().collect::<Result<Vec<_>, _>>().ok()?;
     let via = all.iter().position(|h| h.raw.start == req.via1_at)?;
     let head = &all[..k.clamp(via + 1, all.len())];
     let first = |kind| head.iter().find(|h| h.kind == kind);
-    // Kamailio's parser refuses a repeated Content-Length or Max-Forwards in a SIP request: no
-    // split to hand over.
+    // Kamailio's parser refuses a repeated Content-Length or Max-Forwards where its mode says
+    // so: no split to hand over.
     let twice = |kind: HeaderKind| {
-        kind.once_bit(req.http) != 0 && head.iter().filter(|h| h.kind == kind).nth(1).is_some()
+        kind.once_bit() & req.refused_twice != 0
+            && head.iter().filter(|h| h.kind == kind).nth(1).is_some()
     };
     if twice(HeaderKind::ContentLength) || twice(HeaderKind::MaxForwards) {
         return None;

@@ -21,6 +21,8 @@ fn shapes() -> Vec<(&'static str, String)> {
         format!("{m} sip:bob@127.0.0.1 SIP/2.0\r\n{via}{HDRS}{extra}Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
     };
     let code = |c: &str, r: &str| basic("INVITE", &format!("X-Code: {c}\r\nX-Reason: {r}\r\n"));
+    // To "late" (test.cfg): lines after CSeq are the module's to read, or the core's to judge.
+    let late = |extra: &str| basic("INVITE", extra).replacen("sip:bob@", "sip:late@", 1);
     let long = "a".repeat(4000);
     let many: String = (0..60).map(|i| format!("X-H{i}: v{i}\r\n")).collect();
     vec![
@@ -85,6 +87,15 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("header name outside Kamailio's set: dropped", basic("INVITE", "").replace("Content-Length", "Cont%nt-Length")),
         ("a later Via that is not one: dropped", basic("INVITE", "Via: Content-Length: 0\r\n")),
         ("a mangled IPv6 via host", basic("INVITE", "").replace("127.0.0.1:{P};", ":1]:{P};")),
+        ("late: lines after the split", late("Contact: <sip:a@127.0.0.1>\r\nRecord-Route: <sip:p.example;lr>\r\n")),
+        ("late: a via after the split", late("Via: SIP/2.0/UDP proxy.example:5080;branch=z9hG4bKl2\r\n")),
+        ("late: a via without host: dropped", late("Via: SIP/2.0/UDP\r\n")),
+        ("late: a via with an empty parameter: dropped", late("Via: SIP/2.0/UDP p.example;=x\r\n")),
+        ("late: a via on an unknown version: dropped", late("Via: SIP/3.0/UDP p.example\r\n")),
+        ("late: retry-after", late("Retry-After: 10\r\n")),
+        ("late: retry-after not a number: dropped", late("Retry-After: soon\r\n")),
+        ("late: a repeated to: dropped", late("t: <sip:c@127.0.0.1>\r\n")),
+        ("late: a repeated cseq: dropped", late("CSeq: 2 INVITE\r\n")),
     ]
 }
 
@@ -184,6 +195,77 @@ fn replies_equal_the_native_module_for_every_shape() {
         failures.join("\n")
     );
     assert!(replied >= 30, "only {replied} shapes were answered");
+}
+
+/// Under `sip_parser_mode=0` the core lets a repeated From, To, Call-ID, CSeq or Content-Length
+/// through, and native's reply copies every such line (and tags every To): ours answers the
+/// same, and still drops what the core refuses in both modes (a repeated Max-Forwards).
+#[test]
+fn in_the_lenient_parser_mode_replies_equal_native() {
+    let cfg = test_cfg();
+    let lenient = ["-A".to_string(), "LENIENT_PARSER".to_string()];
+    let ours = Kamailio::start_args(&cfg, Sl::Ours, 1, free_port(), &lenient);
+    let native = Kamailio::start_args(&cfg, Sl::Native, 1, free_port(), &lenient);
+    let sock = udp_client();
+    let p = sock.local_addr().unwrap().port();
+    let req = |extra: &str, after_cseq: &str| {
+        format!(
+            "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKlen;rport\r\n\
+             {extra}{HDRS}{after_cseq}Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let late = |after_cseq: &str| req("", after_cseq).replacen("sip:bob@", "sip:late@", 1);
+    let cases = [
+        (
+            "from twice",
+            req("", "From: <sip:eve@127.0.0.1>;tag=e\r\n"),
+            true,
+        ),
+        (
+            "to twice",
+            req("", "t: <sip:carol@127.0.0.1>;tag=c9 \r\n"),
+            true,
+        ),
+        (
+            "to before the split",
+            req("To: <sip:dave@127.0.0.1>\r\n", ""),
+            true,
+        ),
+        (
+            "call-id and cseq twice",
+            req("", "Call-ID: second@x\r\nCSeq: 2 INVITE\r\n"),
+            true,
+        ),
+        ("content-length twice", req("", "l: 0\r\n"), true),
+        ("max-forwards twice", req("", "Max-Forwards: 69\r\n"), false),
+        // To "late": the lines after CSeq are judged by the core's parser as native's are.
+        (
+            "late: to twice",
+            late("t: <sip:carol@127.0.0.1>;tag=c9 \r\n"),
+            true,
+        ),
+        ("late: cseq twice", late("CSeq: 2 INVITE\r\n"), true),
+        (
+            "late: a malformed second to",
+            late("To: <sip:carol@127.0.0.1\r\n"),
+            false,
+        ),
+        (
+            "late: a malformed second cseq",
+            late("CSeq: 2 INVITE: x\r\n"),
+            false,
+        ),
+    ];
+    for (name, msg, answered) in &cases {
+        let a = ours.udp(&sock, msg).map(|r| mask_signature(&r));
+        let b = native.udp(&sock, msg).map(|r| mask_signature(&r));
+        assert_eq!(a, b, "{name}");
+        assert_eq!(a.is_some(), *answered, "{name}: {a:?}");
+    }
+    let two_tos = ours
+        .udp(&sock, &cases[1].1)
+        .expect("a reply with both To lines");
+    assert_eq!(two_tos.matches(";tag=").count(), 4, "{two_tos}");
 }
 
 /// The To-tag is Kamailio's own algorithm: on the same port, ours and native give the same tag.

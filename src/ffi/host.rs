@@ -278,6 +278,11 @@ impl Host for Msg {
         (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
     }
 
+    fn read_rest(&mut self) -> bool {
+        // SAFETY: valid message (type invariant); the parser adds to its header list.
+        unsafe { sl_shim_read_rest(self.raw()) != 0 }
+    }
+
     fn received_test(&self) -> bool {
         // SAFETY: valid message (type invariant).
         unsafe { sl_shim_received_test(self.raw()) != 0 }

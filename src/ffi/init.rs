@@ -9,6 +9,7 @@ use crate::guard::ffi_guard;
 use crate::module::Module;
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{check_code, check_reason, ViaLayout};
+use crate::sip::ParserMode;
 use crate::stats::STATS;
 
 /// Native sl's `SL_RPL_WAIT_TIME`: how long after a reply to an INVITE its ACK is looked for.
@@ -113,6 +114,13 @@ fn mod_init() -> Result<(), String> {
                 ViaLayout::AtEnd
             },
             reply_marks: features & SL_SHIM_REPLY_MARKS != 0,
+            // Read once: the core sets it from the config, before any module starts.
+            // SAFETY: reads a core global.
+            parser_mode: if unsafe { sl_shim_parser_strict() } != 0 {
+                ParserMode::Strict
+            } else {
+                ParserMode::Lenient
+            },
         },
         shared,
         default_code,

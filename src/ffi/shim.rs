@@ -33,9 +33,11 @@ extern "C" {
     pub fn sl_shim_msg_reply_marks(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_msg_mark_final_reply(msg: *mut sip_msg);
     pub fn sl_shim_host_features() -> c_int;
+    pub fn sl_shim_parser_strict() -> c_int;
     pub fn sl_shim_via_extra(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;
+    pub fn sl_shim_read_rest(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_src_ip(msg: *mut sip_msg, buf: *mut c_char, cap: usize) -> usize;
     pub fn sl_shim_reply_lump_next(
         msg: *mut sip_msg,

@@ -11,7 +11,7 @@ use crate::reply::totag::{Signature, TagInput, TOTAG_LEN};
 use crate::reply::{
     build_reply, needs_to_tag, reply_bound, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
 };
-use crate::sip::{looks_like_ack, Line, ParseError, Request, Split};
+use crate::sip::{looks_like_ack, Line, ParseError, ParserMode, Request, Split};
 use crate::stats::Counters;
 
 /// What the module needs from the host for one request.
@@ -36,6 +36,9 @@ pub trait Host {
     /// An ACK's To-tag (`None`: it has none) and what our tag for it is computed from, as the
     /// host's parser read them; `None` when it did not read all of them.
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
+    /// Has the host's parser read the rest of the head (as native's reply builder does); false
+    /// when it refuses a line there.
+    fn read_rest(&mut self) -> bool;
     /// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
     fn no_reply(&self) -> bool;
     /// A final reply to the request already went out (Kamailio 6.0's `FL_FINAL_REPLY`; a host
@@ -138,6 +141,8 @@ pub struct Module {
     pub via_layout: ViaLayout,
     /// The host marks requests answered (6.0); 5.6 has no such mark, so nothing is set.
     pub reply_marks: bool,
+    /// The host's `sip_parser_mode`: which repeated headers make a request one it refuses.
+    pub parser_mode: ParserMode,
 }
 
 /// A reply that went out.
@@ -193,19 +198,11 @@ impl Module {
         // Only for a reply that outgrows `buf` over a stream (native sizes its buffer to every
         // reply: over TCP and TLS, and xhttp's HTTP, a reply may pass 64 KB).
         let mut big = Vec::new();
-        let msg = host.msg();
-        // Each arm builds from its own request, made where it is used (measured: one request
-        // merged from both arms costs ~16 instructions a reply more, in moves).
-        let len = match host.split() {
-            Some((s, lines)) => {
-                let req = Request::from_split(msg, s)?;
-                self.build(host, shared, buf, &mut big, &req, lines, code, reason, tag)?
+        let len = match self.build_from_host(host, shared, buf, &mut big, code, reason, tag) {
+            Err(ReplyError::Sl(SlError::Parse(ParseError::ForHost))) => {
+                self.build_after_host_read(host, shared, buf, &mut big, code, reason, tag)?
             }
-            None => {
-                let req = Request::parse(msg)?;
-                let lines = H::Lines::default();
-                self.build(host, shared, buf, &mut big, &req, lines, code, reason, tag)?
-            }
+            r => r?,
         };
         let out = if big.is_empty() { buf } else { &mut big[..] };
         out[len] = 0;
@@ -215,6 +212,59 @@ impl Module {
             host.mark_final_reply();
         }
         Ok(Sent { code, len })
+    }
+
+    /// Builds the reply from what the host split of the request (or from its bytes, when it
+    /// split nothing).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn build_from_host<H: Host>(
+        &self,
+        host: &H,
+        shared: &Shared,
+        buf: &mut [u8],
+        big: &mut Vec<u8>,
+        code: u16,
+        reason: Reason<'_>,
+        tag: Option<&[u8]>,
+    ) -> Result<usize, ReplyError> {
+        let msg = host.msg();
+        // Each arm builds from its own request, made where it is used (measured: one request
+        // merged from both arms costs ~16 instructions a reply more, in moves).
+        Ok(match host.split() {
+            Some((s, lines)) => {
+                let req = Request::from_split(msg, s, self.parser_mode)?;
+                self.build(host, shared, buf, big, &req, lines, code, reason, tag)?
+            }
+            None => {
+                let req = Request::parse_in(msg, self.parser_mode)?;
+                let lines = H::Lines::default();
+                self.build(host, shared, buf, big, &req, lines, code, reason, tag)?
+            }
+        })
+    }
+
+    /// After the host's split comes a line its parser judges itself (a Via, a repeated To or
+    /// CSeq, a Retry-After): the host reads the rest of the head, as native's reply builder
+    /// makes it, and refuses the request where its parser does; else the reply is built from
+    /// the host's split of the whole head.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn build_after_host_read<H: Host>(
+        &self,
+        host: &mut H,
+        shared: &Shared,
+        buf: &mut [u8],
+        big: &mut Vec<u8>,
+        code: u16,
+        reason: Reason<'_>,
+        tag: Option<&[u8]>,
+    ) -> Result<usize, ReplyError> {
+        if !host.read_rest() {
+            return Err(ParseError::BadHeader.into());
+        }
+        self.build_from_host(host, shared, buf, big, code, reason, tag)
     }
 
     /// Builds the reply to `req` into `buf` (or into `big`, when it outgrows `buf` over a
@@ -343,7 +393,7 @@ impl Module {
 
     /// The To-tag a stateless reply to this request carries (`$ltt(s)`).
     pub fn stateless_to_tag<H: Host>(&self, host: &H) -> Result<[u8; TOTAG_LEN], SlError> {
-        Ok(self.signature.to_tag(&read(host)?.0))
+        Ok(self.signature.to_tag(&read(host, self.parser_mode)?.0))
     }
 
     /// The pre-script filter: `Absorb` means drop the message before the script sees it.
@@ -365,7 +415,7 @@ impl Module {
         let d = match host.ack_facts() {
             Some((tag, input)) => ack::decide_ack(tag, &input, &self.signature, now, deadline),
             None => {
-                let req = Request::parse_ack_facts(host.msg())?;
+                let req = Request::parse_ack_facts(host.msg(), self.parser_mode)?;
                 ack::decide(&req, &self.signature, now, deadline)
             }
         };
@@ -390,11 +440,11 @@ fn not_answered<H: Host>(host: &H) -> Result<(), ReplyError> {
 
 /// The request, and the header lines the host split (none when it is read from its bytes).
 #[inline(always)]
-fn read<H: Host>(host: &H) -> Result<(Request<'_>, H::Lines<'_>), ParseError> {
+fn read<H: Host>(host: &H, mode: ParserMode) -> Result<(Request<'_>, H::Lines<'_>), ParseError> {
     let msg = host.msg();
     match host.split() {
-        Some((s, lines)) => Ok((Request::from_split(msg, s)?, lines)),
-        None => Ok((Request::parse(msg)?, H::Lines::default())),
+        Some((s, lines)) => Ok((Request::from_split(msg, s, mode)?, lines)),
+        None => Ok((Request::parse_in(msg, mode)?, H::Lines::default())),
     }
 }
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::reply::totag::SL_SEED;
 use crate::reply::{build_reply, ReplyParams};
-use crate::sip::{HeaderKind, Line, ParseError};
+use crate::sip::{HeaderKind, Line, ParseError, ParserMode};
 
 use crate::stats::Counter;
 
@@ -27,6 +27,11 @@ struct FakeHost {
     tm_answers_errors: bool,
     tm_errors: usize,
     via_extra: Option<&'static [u8]>,
+    /// The host's parser mode, for its split.
+    mode: ParserMode,
+    /// How often the module had the host read the rest of the head, and whether it refuses.
+    rest_reads: usize,
+    rest_refused: bool,
 }
 
 impl FakeHost {
@@ -49,6 +54,9 @@ impl FakeHost {
             tm_answers_errors: false,
             tm_errors: 0,
             via_extra: None,
+            mode: ParserMode::Strict,
+            rest_reads: 0,
+            rest_refused: false,
         }
     }
 
@@ -76,7 +84,7 @@ impl Host for FakeHost {
         Some((req.to_tag(), TagInput::of(&req)))
     }
     fn split(&self) -> Option<(Split, Self::Lines<'_>)> {
-        let (s, all) = crate::fuzzing::split_at(&self.msg, self.split_at?)?;
+        let (s, all) = crate::fuzzing::split_at(&self.msg, self.split_at?, self.mode)?;
         let copied: Vec<Line> = all
             .iter()
             .filter(|h| h.kind.copied())
@@ -95,6 +103,12 @@ impl Host for FakeHost {
     }
     fn mark_final_reply(&mut self) {
         self.final_replied = true;
+    }
+    fn read_rest(&mut self) -> bool {
+        self.rest_reads += 1;
+        // A parser that read the whole head splits every line.
+        self.split_at = Some(usize::MAX);
+        !self.rest_refused
     }
     fn received_test(&self) -> bool {
         self.received
@@ -165,6 +179,7 @@ fn module() -> Module {
         ack_window: 32,
         via_layout: ViaLayout::AtEnd,
         reply_marks: true,
+        parser_mode: ParserMode::Strict,
     }
 }
 
@@ -508,14 +523,15 @@ fn a_split_ack_is_decided_as_a_parsed_one() {
 
 #[test]
 fn a_host_split_outside_the_message_is_refused() {
-    let (mut s, lines) = crate::fuzzing::split_at(INVITE.as_bytes(), 5).unwrap();
+    let (mut s, lines) =
+        crate::fuzzing::split_at(INVITE.as_bytes(), 5, ParserMode::Strict).unwrap();
     s.rest = INVITE.len() + 1;
     assert_eq!(
-        Request::from_split(INVITE.as_bytes(), s.clone()).err(),
+        Request::from_split(INVITE.as_bytes(), s.clone(), ParserMode::Strict).err(),
         Some(ParseError::BadHeader)
     );
     s.rest = INVITE.len() - 2;
-    let req = Request::from_split(INVITE.as_bytes(), s).unwrap();
+    let req = Request::from_split(INVITE.as_bytes(), s, ParserMode::Strict).unwrap();
     let good = lines[0].line().unwrap();
     let mut out = [0u8; 1024];
     let p = ReplyParams {
@@ -723,4 +739,56 @@ fn the_host_layout_and_extra_via_parameters_reach_the_reply() {
             "{reply}"
         );
     }
+}
+
+#[test]
+fn lines_after_the_split_that_the_hosts_parser_judges_are_left_to_it() {
+    let with = |extra: &str| INVITE.replace("\r\n\r\n", &format!("\r\n{extra}\r\n\r\n"));
+    let lenient = || Module {
+        parser_mode: ParserMode::Lenient,
+        ..module()
+    };
+    let shared = Shared::default();
+    for (m, extra) in [
+        (module(), "Retry-After: soon"),
+        (module(), "Via: SIP/2.0/UDP proxy.example"),
+        (lenient(), "To: <sip:c@x>"),
+        (lenient(), "CSeq: 8 INVITE"),
+    ] {
+        let host = |refused: bool| FakeHost {
+            mode: m.parser_mode,
+            rest_refused: refused,
+            ..FakeHost::split(&with(extra), 5)
+        };
+        // The host's parser refuses a line there: no reply, as native's builder gives none.
+        let mut h = host(true);
+        assert_eq!(
+            send_404(&m, &mut h, &shared, None),
+            Err(ReplyError::Sl(SlError::Parse(ParseError::BadHeader))),
+            "{extra}"
+        );
+        assert!(h.sent.is_empty() && h.rest_reads == 1, "{extra}");
+        // It accepts them: the reply from its split of the whole head, as from the bytes.
+        let mut h = host(false);
+        send_404(&m, &mut h, &shared, None).unwrap();
+        let mut whole = FakeHost {
+            mode: m.parser_mode,
+            ..FakeHost::split(&with(extra), 99)
+        };
+        send_404(&m, &mut whole, &shared, None).unwrap();
+        assert_eq!((h.rest_reads, whole.rest_reads), (1, 0), "{extra}");
+        assert_eq!(h.sent, whole.sent, "{extra}");
+    }
+    // Strict, a repeated To is refused as one, without asking the host.
+    let mut h = FakeHost::split(&with("To: <sip:c@x>"), 5);
+    assert_eq!(
+        send_404(&module(), &mut h, &shared, None),
+        Err(ReplyError::Sl(SlError::Parse(ParseError::Duplicate(
+            HeaderKind::To
+        ))))
+    );
+    // Lines its parser does not judge are read here.
+    let mut h = FakeHost::split(&with("Contact: <sip:a@x>\r\nl: 0"), 5);
+    send_404(&module(), &mut h, &shared, None).unwrap();
+    assert_eq!((h.rest_reads, h.sent.len()), (0, 1));
 }

@@ -269,9 +269,9 @@ impl Copier<'_, '_> {
         if !h.within(req.buf().len()) {
             return Err(SlError::Parse(ParseError::BadHeader));
         }
-        let bit = h.kind.once_bit(req.http);
+        let bit = h.kind.once_bit() & req.refused_twice;
         if self.seen & bit != 0 {
-            // A second one: Kamailio's strict parser refuses the request.
+            // A second one the host's parser refuses.
             return Err(SlError::Parse(ParseError::Duplicate(h.kind)));
         }
         self.seen |= bit;
@@ -298,7 +298,10 @@ impl Copier<'_, '_> {
             HeaderKind::RecordRoute | HeaderKind::From | HeaderKind::CallId | HeaderKind::CSeq => {
                 w.copy(h.raw())
             }
-            HeaderKind::ContentLength | HeaderKind::MaxForwards | HeaderKind::Other => {}
+            HeaderKind::ContentLength
+            | HeaderKind::MaxForwards
+            | HeaderKind::RetryAfter
+            | HeaderKind::Other => {}
         }
         Ok(())
     }
@@ -310,7 +313,15 @@ impl Copier<'_, '_> {
     #[inline(always)]
     fn copy_scanned(&mut self, w: &mut Writer, lines: Headers) -> Result<(), SlError> {
         for h in lines {
-            self.copy(w, h?.line().ok_or(ParseError::BadHeader)?)?;
+            let line = h?.line().ok_or(ParseError::BadHeader)?;
+            if self.req.split && line.kind.host_parsed() {
+                // A repeat the host refuses anyway is named as one.
+                if self.seen & line.kind.once_bit() & self.req.refused_twice != 0 {
+                    return Err(SlError::Parse(ParseError::Duplicate(line.kind)));
+                }
+                return Err(SlError::Parse(ParseError::ForHost));
+            }
+            self.copy(w, line)?;
         }
         Ok(())
     }

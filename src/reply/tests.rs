@@ -1,5 +1,5 @@
 use super::*;
-use crate::sip::{HeaderKind, Line, ParseError, Request};
+use crate::sip::{HeaderKind, Line, ParseError, ParserMode, Request};
 
 fn build(msg: &str, p: &ReplyParams, lumps: &[Lump]) -> Result<String, SlError> {
     let req = Request::parse(msg.as_bytes()).unwrap();
@@ -525,6 +525,76 @@ fn a_split_request_is_refused_on_a_second_single_instance_line_as_the_core_refus
     for l in [cl, hmf] {
         assert!(build_reply(&hreq, [l, l], &params(200, "OK"), [], &mut out).is_ok());
     }
+}
+
+#[test]
+fn in_the_lenient_parser_mode_every_line_is_copied_and_every_to_tagged() {
+    // Native's reply under sip_parser_mode=0 (Kamailio 5.6.3): each From, To, Call-ID and CSeq
+    // copied, and our tag added to every To when the first has none.
+    let m = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n\
+        From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c6\r\nCSeq: 1 OPTIONS\r\n\
+        To: <sip:c@x>\r\nFrom: <sip:d@x>;tag=2\r\ni: c7\r\nCSeq: 2 OPTIONS\r\nt: <sip:e@x>;tag=3 \r\n\
+        Content-Length: 0\r\n\r\n";
+    let mut p = params(200, "OK");
+    p.to_tag = Some(ToTag::Given(b"T"));
+    let want = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n\
+        From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=T\r\nCall-ID: c6\r\nCSeq: 1 OPTIONS\r\n\
+        To: <sip:c@x>;tag=T\r\nFrom: <sip:d@x>;tag=2\r\ni: c7\r\nCSeq: 2 OPTIONS\r\nt: <sip:e@x>;tag=3 ;tag=T\r\n\
+        Content-Length: 0\r\n\r\n";
+    let req = Request::parse_in(m.as_bytes(), ParserMode::Lenient).unwrap();
+    let mut out = [0u8; 1024];
+    let n = build_reply(&req, [], &p, [], &mut out).unwrap();
+    assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), want);
+    // The same from a host's split of every line.
+    let (split, lines) = crate::fuzzing::split_at(m.as_bytes(), 99, ParserMode::Lenient).unwrap();
+    let sreq = Request::from_split(m.as_bytes(), split, ParserMode::Lenient).unwrap();
+    let copied: Vec<Line> = lines.iter().filter_map(|h| h.line()).collect();
+    let n = build_reply(&sreq, copied.clone(), &p, [], &mut out).unwrap();
+    assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), want);
+    // Strict (the default), the host refuses such a request: no reply.
+    let strict = Request::from_split(
+        m.as_bytes(),
+        crate::fuzzing::split_at(m.as_bytes(), 99, ParserMode::Lenient)
+            .unwrap()
+            .0,
+        ParserMode::Strict,
+    )
+    .unwrap();
+    assert_eq!(
+        build_reply(&strict, copied, &p, [], &mut out),
+        Err(SlError::Parse(ParseError::Duplicate(HeaderKind::To)))
+    );
+}
+
+#[test]
+fn after_a_hosts_split_the_lines_its_parser_judges_are_left_to_it() {
+    let m = "OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n\
+        From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c6\r\nCSeq: 1 OPTIONS\r\n\
+        Contact: <sip:a@x>\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n";
+    let p = params(200, "OK");
+    let mut out = [0u8; 1024];
+    // Read from its bytes (no host to ask), the line is read past and not copied.
+    let req = Request::parse(m.as_bytes()).unwrap();
+    let n = build_reply(&req, [], &p, [], &mut out).unwrap();
+    assert!(!out[..n].windows(5).any(|w| w == b"Retry"));
+    // After a host's split ending before it, the host judges it.
+    for k in [5, 6] {
+        let (split, lines) = crate::fuzzing::split_at(m.as_bytes(), k, ParserMode::Strict).unwrap();
+        let sreq = Request::from_split(m.as_bytes(), split, ParserMode::Strict).unwrap();
+        let copied: Vec<Line> = lines.iter().filter_map(|h| h.line()).collect();
+        assert_eq!(
+            build_reply(&sreq, copied, &p, [], &mut out),
+            Err(SlError::Parse(ParseError::ForHost)),
+            "split after {k} lines"
+        );
+    }
+    // Split past it, the reply is the one read from the bytes.
+    let (split, lines) = crate::fuzzing::split_at(m.as_bytes(), 7, ParserMode::Strict).unwrap();
+    let sreq = Request::from_split(m.as_bytes(), split, ParserMode::Strict).unwrap();
+    let copied: Vec<Line> = lines.iter().filter_map(|h| h.line()).collect();
+    let mut again = [0u8; 1024];
+    assert_eq!(build_reply(&sreq, copied, &p, [], &mut again), Ok(n));
+    assert_eq!(again[..n], out[..n]);
 }
 
 #[test]

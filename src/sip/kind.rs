@@ -1,7 +1,7 @@
 //! What a header line is to a reply, by its name: copied, checked for a repeat, or neither.
 
-/// The headers a stateless reply copies or reads, and those Kamailio allows once (checked, not
-/// copied); everything else is `Other`.
+/// The headers a stateless reply copies or reads, those Kamailio allows once (checked, not
+/// copied), and Retry-After, whose value Kamailio's parser checks; everything else is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderKind {
     Via,
@@ -12,20 +12,21 @@ pub enum HeaderKind {
     RecordRoute,
     ContentLength,
     MaxForwards,
+    RetryAfter,
     Other,
 }
 
 impl HeaderKind {
-    /// The bit a duplicate check keeps for a header Kamailio allows once in a request; 0 for
-    /// one that may repeat. Content-Length and Max-Forwards may repeat in an HTTP request.
-    pub fn once_bit(self, http: bool) -> u8 {
+    /// The bit a duplicate check keeps for a header Kamailio's parser may refuse to see twice
+    /// ([`ParserMode::refused_twice`] says when); 0 for one that may always repeat.
+    pub fn once_bit(self) -> u8 {
         match self {
             HeaderKind::From => 1,
             HeaderKind::To => 2,
             HeaderKind::CallId => 4,
             HeaderKind::CSeq => 8,
-            HeaderKind::ContentLength if !http => 16,
-            HeaderKind::MaxForwards if !http => 32,
+            HeaderKind::ContentLength => 16,
+            HeaderKind::MaxForwards => 32,
             _ => 0,
         }
     }
@@ -34,7 +35,20 @@ impl HeaderKind {
     pub fn copied(self) -> bool {
         !matches!(
             self,
-            HeaderKind::ContentLength | HeaderKind::MaxForwards | HeaderKind::Other
+            HeaderKind::ContentLength
+                | HeaderKind::MaxForwards
+                | HeaderKind::RetryAfter
+                | HeaderKind::Other
+        )
+    }
+
+    /// The lines whose values Kamailio's parser reads as it splits them (its `get_hdr_field`:
+    /// Via, To, CSeq, Retry-After; Content-Length too, whose rule is checked here alike).
+    /// After a host's split, the host judges these ([`super::ParseError::ForHost`]).
+    pub fn host_parsed(self) -> bool {
+        matches!(
+            self,
+            HeaderKind::Via | HeaderKind::To | HeaderKind::CSeq | HeaderKind::RetryAfter
         )
     }
 
@@ -55,10 +69,33 @@ impl HeaderKind {
             4 if name[0] | 0x20 == b'f' => named(name, b"from", HeaderKind::From),
             4 => named(name, b"cseq", HeaderKind::CSeq),
             7 => named(name, b"call-id", HeaderKind::CallId),
+            11 => named(name, b"retry-after", HeaderKind::RetryAfter),
             12 if name[0] | 0x20 == b'r' => named(name, b"record-route", HeaderKind::RecordRoute),
             12 => named(name, b"max-forwards", HeaderKind::MaxForwards),
             14 => named(name, b"content-length", HeaderKind::ContentLength),
             _ => HeaderKind::Other,
+        }
+    }
+}
+
+/// Kamailio's `sip_parser_mode`: strict (its default) refuses a SIP request with a second
+/// From, To, Call-ID, CSeq or Content-Length; lenient (`sip_parser_mode=0`) lets them through,
+/// and a reply then copies each. A second Max-Forwards is refused in both; an HTTP request may
+/// repeat any header (the core checks only SIP requests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParserMode {
+    #[default]
+    Strict,
+    Lenient,
+}
+
+impl ParserMode {
+    /// The [`HeaderKind::once_bit`]s of the headers a request may not repeat.
+    pub fn refused_twice(self, http: bool) -> u8 {
+        match (http, self) {
+            (true, _) => 0,
+            (false, ParserMode::Strict) => 0b11_1111,
+            (false, ParserMode::Lenient) => HeaderKind::MaxForwards.once_bit(),
         }
     }
 }

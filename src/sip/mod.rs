@@ -18,7 +18,7 @@ mod split;
 mod via;
 
 pub use addr::{fmt_ipv4, tag_param};
-pub use kind::HeaderKind;
+pub use kind::{HeaderKind, ParserMode};
 pub use lines::Headers;
 pub use split::Split;
 pub use via::{parse_first_via, Via};
@@ -74,6 +74,9 @@ pub enum ParseError {
     Duplicate(HeaderKind),
     /// The message is a reply (`SIP/2.0 code reason`); replies are never answered.
     IsReply,
+    /// After the host's split, a line whose value the host's parser judges itself (a Via, To,
+    /// CSeq or Retry-After): the host reads the rest of the head before a reply is built.
+    ForHost,
 }
 
 impl ParseError {
@@ -92,9 +95,13 @@ impl ParseError {
                 HeaderKind::CSeq => "duplicate CSeq header",
                 HeaderKind::ContentLength => "duplicate Content-Length header",
                 HeaderKind::MaxForwards => "duplicate Max-Forwards header",
-                HeaderKind::Via | HeaderKind::RecordRoute | HeaderKind::Other => "duplicate header",
+                HeaderKind::Via
+                | HeaderKind::RecordRoute
+                | HeaderKind::RetryAfter
+                | HeaderKind::Other => "duplicate header",
             },
             ParseError::IsReply => "message is a reply, not a request",
+            ParseError::ForHost => "a header line is left for the core's parser",
         }
     }
 }
@@ -162,10 +169,15 @@ pub struct Request<'a> {
     pub http: bool,
     /// Where [`Request::headers`] starts: the first header line, or the end of the host's split.
     scan_from: usize,
-    /// The head may end where the buffer ends (a message the host already took as whole).
-    scan_to_end: bool,
-    /// The [`HeaderKind::once_bit`]s of the lines the host's split holds but hands over as no
-    /// line (Content-Length, Max-Forwards): a reply's duplicate check starts from them.
+    /// Read from a host's split: the head may end where the buffer ends (a message the host
+    /// already took as whole), and the host judges the lines after its split that its parser
+    /// checks ([`ParseError::ForHost`]).
+    pub split: bool,
+    /// The [`HeaderKind::once_bit`]s of the headers this request may not repeat
+    /// ([`ParserMode::refused_twice`]).
+    pub refused_twice: u8,
+    /// Those of them the host's split holds but hands over as no line (Content-Length,
+    /// Max-Forwards): a reply's duplicate check starts from them.
     pub split_once: u8,
     /// Where the header line holding the first Via value starts, and that value's fields.
     pub via1_at: usize,
@@ -179,41 +191,49 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// Reads the request line and scans the head once.
+    /// Reads the request line and scans the head once, with Kamailio's default (strict) rule
+    /// for repeated headers.
     pub fn parse(buf: &'a [u8]) -> Result<Request<'a>, ParseError> {
-        Request::scan(buf, false)
+        Request::scan(buf, false, ParserMode::Strict)
     }
 
-    /// Like [`Request::parse`], but stops at the first header line after the first Via, To
+    /// [`Request::parse`] with the repeated-header rule of the host's `sip_parser_mode`.
+    pub fn parse_in(buf: &'a [u8], mode: ParserMode) -> Result<Request<'a>, ParseError> {
+        Request::scan(buf, false, mode)
+    }
+
+    /// Like [`Request::parse_in`], but stops at the first header line after the first Via, To
     /// and Call-ID have all been seen: all the ACK filter needs, for every ACK inside the
     /// window. Later lines are not checked (a duplicate there is not seen).
-    pub fn parse_ack_facts(buf: &'a [u8]) -> Result<Request<'a>, ParseError> {
-        Request::scan(buf, true)
+    pub fn parse_ack_facts(buf: &'a [u8], mode: ParserMode) -> Result<Request<'a>, ParseError> {
+        Request::scan(buf, true, mode)
     }
 
-    fn scan(buf: &'a [u8], stop_early: bool) -> Result<Request<'a>, ParseError> {
+    fn scan(buf: &'a [u8], stop_early: bool, mode: ParserMode) -> Result<Request<'a>, ParseError> {
         // Offsets are kept as `u32` (as a header line past 4 GiB, refused).
         u32::try_from(buf.len()).map_err(|_| ParseError::BadHeader)?;
         let (method, version, head_start) = request_line(buf)?;
         let http = split::is_http(version);
+        let refused_twice = mode.refused_twice(http);
         let mut via1 = None;
         let mut to = None;
         let mut call_id = None;
         let mut seen = 0;
         for h in Headers::new(buf, head_start, false).skip_other() {
             let h = h?;
-            let bit = h.kind.once_bit(http);
+            let bit = h.kind.once_bit() & refused_twice;
             if seen & bit != 0 {
                 return Err(ParseError::Duplicate(h.kind));
             }
             seen |= bit;
+            // The first of each counts (where a repeat is let through, as the core keeps it).
             match h.kind {
                 HeaderKind::Via if via1.is_none() => {
                     let v = parse_first_via(buf, h.value.clone()).ok_or(ParseError::BadVia)?;
                     via1 = Some((h, v));
                 }
-                HeaderKind::To => to = Some(h),
-                HeaderKind::CallId => call_id = Some(Span::of(h.value)),
+                HeaderKind::To if to.is_none() => to = Some(h),
+                HeaderKind::CallId if call_id.is_none() => call_id = Some(Span::of(h.value)),
                 _ => {}
             }
             if stop_early && via1.is_some() && to.is_some() && call_id.is_some() {
@@ -232,7 +252,8 @@ impl<'a> Request<'a> {
             version,
             http,
             scan_from: head_start,
-            scan_to_end: false,
+            split: false,
+            refused_twice,
             split_once: 0,
             via1_at: via1_header.raw.start,
             via1,
@@ -255,7 +276,7 @@ impl<'a> Request<'a> {
     /// Walks the header lines this request scans itself, in order: all of them for a parsed
     /// request, those after the host's split for a split one.
     pub fn headers(&self) -> Headers<'a> {
-        Headers::new(self.buf, self.scan_from, self.scan_to_end)
+        Headers::new(self.buf, self.scan_from, self.split)
     }
 
     /// The request's method is `m`, in any case (Kamailio compares method names so).

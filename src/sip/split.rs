@@ -2,7 +2,7 @@
 //! Kamailio has read the request line, the first Via and the header lines up to CSeq (often all
 //! of them); reading those facts instead of the bytes again is what keeps a reply cheap. Only
 //! the header lines after the host's split are scanned here ([`Request::headers`]).
-use super::{tag_param, HeaderKind, Headers, ParseError, Request, Span, Via};
+use super::{tag_param, HeaderKind, Headers, ParseError, ParserMode, Request, Span, Via};
 
 /// What the host's parser knows of a request, as offsets into the message.
 #[derive(Debug, Clone)]
@@ -43,12 +43,17 @@ impl Split {
 }
 
 impl<'a> Request<'a> {
-    /// A request from the host's split of `buf`. To and Call-ID the split did not reach are
-    /// looked for in the rest; the rest's lines are checked when a reply walks them.
+    /// A request from the host's split of `buf`, read in the host's parser mode. To and Call-ID
+    /// the split did not reach are looked for in the rest; the rest's lines are checked when a
+    /// reply walks them.
     // Always inlined: the request is then built in the caller's frame instead of moved out
     // through a `Result` (measured: ~40 instructions a reply).
     #[inline(always)]
-    pub fn from_split(buf: &'a [u8], s: Split) -> Result<Request<'a>, ParseError> {
+    pub fn from_split(
+        buf: &'a [u8],
+        s: Split,
+        mode: ParserMode,
+    ) -> Result<Request<'a>, ParseError> {
         // Offsets are `u32`: a longer buffer is refused as `Request::parse` refuses it.
         u32::try_from(buf.len()).map_err(|_| ParseError::BadHeader)?;
         if !s.inside(buf.len()) {
@@ -72,7 +77,8 @@ impl<'a> Request<'a> {
         }
         let version = &buf[s.version.range()];
         let http = is_http(version);
-        let once = |held: bool, kind: HeaderKind| if held { kind.once_bit(http) } else { 0 };
+        let refused_twice = mode.refused_twice(http);
+        let held = |held: bool, kind: HeaderKind| if held { kind.once_bit() } else { 0 };
         let has_to = to.is_some();
         let to_tag = to.flatten().filter(|t| !t.is_empty());
         Ok(Request {
@@ -81,10 +87,12 @@ impl<'a> Request<'a> {
             version,
             http,
             scan_from: s.rest,
-            scan_to_end: true,
+            split: true,
+            refused_twice,
             // Disjoint bits, so `|` and `^` agree (that mutant is excluded in .cargo/mutants.toml).
-            split_once: once(s.content_length, HeaderKind::ContentLength)
-                | once(s.max_forwards, HeaderKind::MaxForwards),
+            split_once: (held(s.content_length, HeaderKind::ContentLength)
+                | held(s.max_forwards, HeaderKind::MaxForwards))
+                & refused_twice,
             via1_at: s.via1_at,
             via1: s.via1,
             has_to,

@@ -272,13 +272,13 @@ fn ack_facts_stop_after_via_to_and_call_id() {
         Request::parse(ack.as_bytes()).err(),
         Some(ParseError::Duplicate(HeaderKind::CSeq))
     );
-    let r = Request::parse_ack_facts(ack.as_bytes()).unwrap();
+    let r = Request::parse_ack_facts(ack.as_bytes(), ParserMode::Strict).unwrap();
     assert_eq!(r.to_tag(), Some(&b"t1"[..]));
     assert_eq!(r.call_id(), Some(&b"c1"[..]));
     // Without a Call-ID it reads to the end, like the full read.
     let no_cid = ack.replace("Call-ID: c1\r\n", "");
     assert_eq!(
-        Request::parse_ack_facts(no_cid.as_bytes()).err(),
+        Request::parse_ack_facts(no_cid.as_bytes(), ParserMode::Strict).err(),
         Some(ParseError::Duplicate(HeaderKind::CSeq))
     );
 }
@@ -322,6 +322,79 @@ fn single_instance_lines_and_content_length_follow_kamailio() {
     assert_eq!(HeaderKind::of(b"MAX-forwards"), HeaderKind::MaxForwards);
     assert_eq!(HeaderKind::of(b"L"), HeaderKind::ContentLength);
     assert_eq!(HeaderKind::of(b"Content-Lengths"), HeaderKind::Other);
+    assert_eq!(HeaderKind::of(b"retry-AFTER"), HeaderKind::RetryAfter);
+    assert_eq!(HeaderKind::of(b"Retry-Afte_"), HeaderKind::Other);
+    let judged: Vec<HeaderKind> = [
+        b"v" as &[u8],
+        b"t",
+        b"CSeq",
+        b"Retry-After",
+        b"f",
+        b"i",
+        b"l",
+    ]
+    .into_iter()
+    .map(HeaderKind::of)
+    .filter(|k| k.host_parsed())
+    .collect();
+    assert_eq!(
+        judged,
+        [
+            HeaderKind::Via,
+            HeaderKind::To,
+            HeaderKind::CSeq,
+            HeaderKind::RetryAfter
+        ]
+    );
+}
+
+#[test]
+fn repeated_headers_follow_the_hosts_parser_mode() {
+    use ParserMode::*;
+    let second = [
+        ("From: Eve <sip:e@x>;tag=e\r\n", HeaderKind::From),
+        ("t: <sip:c@x>\r\n", HeaderKind::To),
+        ("Call-ID: other\r\n", HeaderKind::CallId),
+        ("CSeq: 2 INVITE\r\n", HeaderKind::CSeq),
+        ("l: 0\r\n", HeaderKind::ContentLength),
+        ("Max-Forwards: 69\r\n", HeaderKind::MaxForwards),
+    ];
+    let sip = |extra: &str| {
+        BASIC.replace(
+            "Content-Length",
+            &format!("{extra}Max-Forwards: 70\r\nContent-Length"),
+        )
+    };
+    let http = |extra: &str| {
+        format!("GET /x HTTP/1.1\r\nVia: SIP/2.0/TCP 127.0.0.1:5060\r\nFrom: a\r\nTo: b\r\nCall-ID: c\r\nCSeq: 1 GET\r\nMax-Forwards: 1\r\n{extra}Content-Length: 0\r\n\r\n")
+    };
+    for (extra, kind) in second {
+        let strict = Request::parse_in(sip(extra).as_bytes(), Strict).err();
+        assert_eq!(strict, Some(ParseError::Duplicate(kind)), "{extra:?}");
+        assert_eq!(Request::parse(sip(extra).as_bytes()).err(), strict);
+        // Lenient (sip_parser_mode=0): only a second Max-Forwards is refused.
+        let lenient = Request::parse_in(sip(extra).as_bytes(), Lenient).err();
+        let want = (kind == HeaderKind::MaxForwards).then_some(ParseError::Duplicate(kind));
+        assert_eq!(lenient, want, "{extra:?}");
+        // An HTTP request may repeat any of them, in either mode.
+        for mode in [Strict, Lenient] {
+            assert!(
+                Request::parse_in(http(extra).as_bytes(), mode).is_ok(),
+                "{extra:?}"
+            );
+        }
+    }
+    // Where a repeat is let through, the first To and Call-ID are the request's.
+    let twice = BASIC.replace(
+        "CSeq",
+        "To: Carol <sip:c@example.com>;tag=c9\r\nCall-ID: second\r\nCSeq",
+    );
+    let req = Request::parse_in(twice.as_bytes(), Lenient).unwrap();
+    assert_eq!((req.has_to, req.to_tag()), (true, None));
+    assert_eq!(req.call_id(), Some(&b"call-1@192.0.2.1"[..]));
+    let ack = Request::parse_ack_facts(twice.as_bytes(), Lenient).unwrap();
+    assert_eq!((ack.to_tag(), ack.call_id()), (None, req.call_id()));
+    assert_eq!(ParserMode::default(), Strict);
 }
 
 #[test]
@@ -334,8 +407,8 @@ fn a_split_head_may_end_with_the_buffer() {
         Request::parse(m.as_bytes()).err(),
         Some(ParseError::Truncated)
     );
-    let (split, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3).unwrap();
-    let req = Request::from_split(m.as_bytes(), split).unwrap();
+    let (split, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3, ParserMode::Strict).unwrap();
+    let req = Request::from_split(m.as_bytes(), split, ParserMode::Strict).unwrap();
     let kinds: Vec<_> = req.headers().map(|h| h.unwrap().kind).collect();
     assert_eq!(
         kinds,
@@ -347,8 +420,8 @@ fn a_split_head_may_end_with_the_buffer() {
     );
     // A last line without its line end is still refused.
     let cut = BASIC.strip_suffix("\r\n\r\n").unwrap();
-    let (split, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3).unwrap();
-    let req = Request::from_split(cut.as_bytes(), split).unwrap();
+    let (split, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3, ParserMode::Strict).unwrap();
+    let req = Request::from_split(cut.as_bytes(), split, ParserMode::Strict).unwrap();
     assert!(req.headers().any(|h| h.is_err()));
 }
 
@@ -509,16 +582,16 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
         "To: <sip:x>;tag=second\r\nCall-ID: call-1@192.0.2.1\r\nCall-ID: other\r\n",
     );
     let full = Request::parse(BASIC.as_bytes()).unwrap();
-    let (mut s, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3).unwrap();
+    let (mut s, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 3, ParserMode::Strict).unwrap();
     assert!(s.call_id.is_none() && s.to.is_some());
-    let r = Request::from_split(m.as_bytes(), s.clone()).unwrap();
+    let r = Request::from_split(m.as_bytes(), s.clone(), ParserMode::Strict).unwrap();
     assert_eq!(r.to_tag(), full.to_tag());
     assert_eq!(r.call_id(), Some(&b"call-1@192.0.2.1"[..]));
     // And the other way round: Call-ID split, To not yet.
     let mut s2 = s.clone();
     s2.call_id = Some(Span::new(0, 1));
     s2.to = None;
-    let r = Request::from_split(m.as_bytes(), s2).unwrap();
+    let r = Request::from_split(m.as_bytes(), s2, ParserMode::Strict).unwrap();
     assert_eq!(
         r.to_tag(),
         Some(&b"second"[..]),
@@ -530,9 +603,9 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
         "To: Bob <sip:b@example.com>\r\nCall-ID: call-1@192.0.2.1\r\n",
         "Call-ID: other\r\nTo: Bob <sip:b@example.com>\r\n",
     );
-    let (mut s3, _) = crate::fuzzing::split_at(early.as_bytes(), 2).unwrap();
+    let (mut s3, _) = crate::fuzzing::split_at(early.as_bytes(), 2, ParserMode::Strict).unwrap();
     s3.call_id = Some(Span::new(0, 1));
-    let r = Request::from_split(early.as_bytes(), s3).unwrap();
+    let r = Request::from_split(early.as_bytes(), s3, ParserMode::Strict).unwrap();
     assert_eq!(r.call_id(), Some(&early.as_bytes()[..1]));
     assert!(r.has_to);
     // A range backwards or past the end is refused.
@@ -541,21 +614,21 @@ fn a_split_keeps_the_first_to_and_call_id_and_checks_its_ranges() {
         s.via1.host = Span::new(5, 3);
     }
     assert_eq!(
-        Request::from_split(m.as_bytes(), s.clone()).err(),
+        Request::from_split(m.as_bytes(), s.clone(), ParserMode::Strict).err(),
         Some(ParseError::BadHeader)
     );
     s.via1.host = Span::of(3..m.len() + 1);
     assert_eq!(
-        Request::from_split(m.as_bytes(), s).err(),
+        Request::from_split(m.as_bytes(), s, ParserMode::Strict).err(),
         Some(ParseError::BadHeader)
     );
 }
 
 #[test]
 fn an_empty_tag_in_the_hosts_split_is_no_tag() {
-    let (mut s, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 5).unwrap();
+    let (mut s, _) = crate::fuzzing::split_at(BASIC.as_bytes(), 5, ParserMode::Strict).unwrap();
     s.to = Some(Some(Span::new(7, 7)));
-    let r = Request::from_split(BASIC.as_bytes(), s).unwrap();
+    let r = Request::from_split(BASIC.as_bytes(), s, ParserMode::Strict).unwrap();
     assert!(r.has_to);
     assert_eq!(r.to_tag(), None);
 }

@@ -4,7 +4,9 @@ with our sl.so and to one with Debian's native sl.so (same config, tests/wire/wi
 UDP and TCP on 127.0.0.1; the replies (or their absence) are compared, with the To-tag's
 signature masked (its suffix must match).
 
-  wire.py [-n N] [--seed S] [--tcp-every K] [--out DIR] MODULE_DIR    fuzz; exit 1 on a difference
+  wire.py [-n N] [--seed S] [--tcp-every K] [--out DIR] [--lenient] MODULE_DIR
+                                                       fuzz; exit 1 on a difference
+                                                       (--lenient: both under sip_parser_mode=0)
   wire.py MODULE_DIR --replay FILE...                                  resend saved requests
 
 After each request the same socket (UDP) or connection (TCP) sends a probe; its reply closes
@@ -33,8 +35,8 @@ SDP = "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n
 def seeds():
     """Request shapes: methods, compact and long forms, several Vias, IPv6, bodies."""
     via = "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK{n};rport\r\n"
-    def req(method, extra="", body="", to="To: <sip:bob@127.0.0.1>\r\n", vias=via):
-        return (f"{method} sip:bob@127.0.0.1 SIP/2.0\r\n{vias}Max-Forwards: 70\r\n"
+    def req(method, extra="", body="", to="To: <sip:bob@127.0.0.1>\r\n", vias=via, user="bob"):
+        return (f"{method} sip:{user}@127.0.0.1 SIP/2.0\r\n{vias}Max-Forwards: 70\r\n"
                 f"From: \"Alice\" <sip:alice@127.0.0.1>;tag=a{{n}}\r\n{to}Call-ID: w{{n}}@127.0.0.1\r\n"
                 f"CSeq: 1 {method}\r\n{extra}Content-Length: {len(body)}\r\n\r\n{body}")
     return [
@@ -54,6 +56,12 @@ def seeds():
         ("INVITE sip:bob@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK{n};rport\r\n"
          "f: <sip:a@127.0.0.1>;tag=c{n}\r\nt: <sip:bob@127.0.0.1>\r\ni: c{n}@x\r\nCSeq: 2 INVITE\r\n"
          "m: <sip:a@127.0.0.1>\r\nl: 0\r\n\r\n"),
+        # To "late" (wire.cfg): answered before the script reads a header, so the lines after
+        # CSeq are the module's to read, or the core's parser's to judge.
+        req("INVITE", "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKl{n}\r\nRetry-After: 30\r\n"
+            "Record-Route: <sip:p1.example;lr>\r\n", user="late"),
+        req("OPTIONS", "Contact: <sip:alice@127.0.0.1:5070>\r\nTo: <sip:carol@127.0.0.1>\r\n"
+            "CSeq: 2 OPTIONS\r\n", user="late"),
     ]
 
 
@@ -95,7 +103,7 @@ def mutate(rng, msg):
 
 
 class Kamailio:
-    def __init__(self, name, module_dir, port):
+    def __init__(self, name, module_dir, port, lenient):
         self.work = os.path.join(ROOT, "target", "wire", "run-" + name)
         os.makedirs(self.work, exist_ok=True)
         path = f"{module_dir}:{NATIVE}" if module_dir else NATIVE
@@ -106,7 +114,8 @@ class Kamailio:
         in_root = [os.path.join(ROOT, "scripts/in-root.sh"), host_root] if host_root else []
         self.proc = subprocess.Popen(
             in_root + ["kamailio", "-DD", "-E", "-f", os.path.join(ROOT, "tests/wire/wire.cfg"), "-L", path,
-             "-Y", self.work, "-P", os.path.join(self.work, "k.pid"), "-A", f"SIP_PORT={port}"],
+             "-Y", self.work, "-P", os.path.join(self.work, "k.pid"), "-A", f"SIP_PORT={port}"]
+            + (["-A", "LENIENT_PARSER"] if lenient else []),
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop(self):
@@ -244,15 +253,17 @@ def main():
     ap.add_argument("--tcp-every", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "wire", "diffs"))
     ap.add_argument("--replay", nargs="*")
+    # Kamailio's sip_parser_mode=0 on both sides: repeated lines are answered, not dropped.
+    ap.add_argument("--lenient", action="store_true", default=bool(os.environ.get("WIRE_LENIENT")))
     a = ap.parse_args()
     # A fuzzer stopped by SIGTERM (timeout, kill) still runs `finally` and stops its Kamailios.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("wire: stopped by SIGTERM"))
     started = []
     counts = {}
     try:
-        ours = Kamailio("ours", os.path.abspath(a.module_dir), free_port())
+        ours = Kamailio("ours", os.path.abspath(a.module_dir), free_port(), a.lenient)
         started.append(ours)
-        native = Kamailio("native", None, free_port())
+        native = Kamailio("native", None, free_port(), a.lenient)
         started.append(native)
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.1", 0))
@@ -294,7 +305,8 @@ def main():
             k.stop()
     total = sum(counts.values())
     diffs = sum(v for k, v in counts.items() if not k.endswith((" same", " silent", " injection")))
-    print(f"wire: {a.n if a.replay is None else len(a.replay)} requests (seed {a.seed}), {total} exchanges: "
+    mode = ", sip_parser_mode=0" if a.lenient else ""
+    print(f"wire: {a.n if a.replay is None else len(a.replay)} requests (seed {a.seed}{mode}), {total} exchanges: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if diffs:
         print(f"wire: the differing requests are in {a.out}/ (replay: wire.py MODULE_DIR --replay FILE...)")
