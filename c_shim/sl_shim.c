@@ -403,12 +403,13 @@ static inline int lres_wanted(void)
 /* The KEMI callback named by an event_callback_* parameter; none when it is not set. */
 static void run_kemi_event(struct sip_msg *msg, str *callback, char *event)
 {
-	sr_kemi_eng_t *keng = sr_kemi_eng_get();
+	sr_kemi_eng_t *keng;
 	run_act_ctx_t ctx;
 	run_act_ctx_t *bctx;
 	str evname;
 
-	if (keng == NULL || callback->len <= 0)
+	/* the callback first: no call into the core when none is set */
+	if (callback->len <= 0 || (keng = sr_kemi_eng_get()) == NULL)
 		return;
 	evname.s = event;
 	evname.len = strlen(event);
