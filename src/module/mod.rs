@@ -264,6 +264,8 @@ impl Module {
         if !host.read_rest() {
             return Err(ParseError::BadHeader.into());
         }
+        // The first build stopped at that line, before a buffer was sized for a large reply.
+        debug_assert!(big.is_empty());
         self.build_from_host(host, shared, buf, big, code, reason, tag)
     }
 
