@@ -199,8 +199,17 @@ impl Module {
         // reply: over TCP and TLS, and xhttp's HTTP, a reply may pass 64 KB).
         let mut big = Vec::new();
         let len = match self.build_from_host(host, shared, buf, &mut big, code, reason, tag) {
+            // After the host's split comes a line its parser judges itself (a Via, a repeated
+            // To or CSeq, a Retry-After): the host reads the rest of the head, as native's reply
+            // builder makes it, and refuses the request where its parser does; else the reply
+            // is built from its split of the whole head (the first build stopped at that line,
+            // before a buffer was sized for a large reply).
             Err(ReplyError::Sl(SlError::Parse(ParseError::ForHost))) => {
-                self.build_after_host_read(host, shared, buf, &mut big, code, reason, tag)?
+                if !host.read_rest() {
+                    return Err(ParseError::BadHeader.into());
+                }
+                debug_assert!(big.is_empty());
+                self.build_from_host(host, shared, buf, &mut big, code, reason, tag)?
             }
             r => r?,
         };
@@ -242,31 +251,6 @@ impl Module {
                 self.build(host, shared, buf, big, &req, lines, code, reason, tag)?
             }
         })
-    }
-
-    /// After the host's split comes a line its parser judges itself (a Via, a repeated To or
-    /// CSeq, a Retry-After): the host reads the rest of the head, as native's reply builder
-    /// makes it, and refuses the request where its parser does; else the reply is built from
-    /// the host's split of the whole head.
-    #[allow(clippy::too_many_arguments)]
-    #[cold]
-    #[inline(never)]
-    fn build_after_host_read<H: Host>(
-        &self,
-        host: &mut H,
-        shared: &Shared,
-        buf: &mut [u8],
-        big: &mut Vec<u8>,
-        code: u16,
-        reason: Reason<'_>,
-        tag: Option<&[u8]>,
-    ) -> Result<usize, ReplyError> {
-        if !host.read_rest() {
-            return Err(ParseError::BadHeader.into());
-        }
-        // The first build stopped at that line, before a buffer was sized for a large reply.
-        debug_assert!(big.is_empty());
-        self.build_from_host(host, shared, buf, big, code, reason, tag)
     }
 
     /// Builds the reply to `req` into `buf` (or into `big`, when it outgrows `buf` over a
