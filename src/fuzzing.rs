@@ -6,7 +6,7 @@
 use crate::reply::ack::{decide, AckDecision};
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{
-    build_reply, needs_to_tag, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
+    build_reply, needs_to_tag, reply_bound, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
 };
 use crate::sip::{tag_param, Header, HeaderKind, ParseError, ParserMode, Request, Span, Split};
 
@@ -31,9 +31,10 @@ pub fn parse(data: &[u8]) {
     }
 }
 
-/// The builder: on any request, a reply is one message whose head ends where it ends, with the
-/// status line asked for, the To-tag where Kamailio puts one, and nothing after the head; in
-/// the lenient parser mode, the same reply as in the strict one wherever that one answers.
+/// The builder: on any request, a reply is one message within [`reply_bound`] whose head ends
+/// where it ends, with the status line asked for, the To-tag where Kamailio puts one, and
+/// nothing after the head; in the lenient parser mode, the same reply as in the strict one
+/// wherever that one answers.
 /// The first two bytes choose the code and the host facts; the rest is the request.
 pub fn reply(data: &[u8]) {
     let [c, flags, msg @ ..] = data else {
@@ -72,7 +73,8 @@ pub fn reply(data: &[u8]) {
     };
     let lump = [Lump::Header(b"X-Lump: 1\r\n")];
     let lumps = || lump.iter().copied().take(usize::from(flags & 8 != 0));
-    let mut out = vec![0u8; 2 * msg.len() + 512];
+    // Sized by the bound, which must hold: a reply never outgrows it.
+    let mut out = vec![0u8; reply_bound(&req, [], &p, lumps())];
     let n = match build_reply(&req, [], &p, lumps(), &mut out) {
         Ok(n) => n,
         Err(SlError::Ack) => return assert!(req.is_method(b"ACK")),

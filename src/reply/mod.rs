@@ -388,11 +388,13 @@ impl Copier<'_, '_> {
     }
 }
 
-/// An upper bound on the length of the reply to a request of `request_len` bytes: the lines it
-/// copies are at most the request (plus a CRLF for a Via line that ended with a bare LF), and
-/// the rest is what the parameters and lumps add.
+/// An upper bound on the length of the reply to `req` (`split`: the host's lines, as
+/// [`build_reply`] takes them): the lines it copies are at most the request (plus a CRLF for a
+/// Via line that ended with a bare LF), each To line may gain the tag (all of them, where the
+/// host's parser lets a To repeat), and the rest is what the parameters and lumps add.
 pub fn reply_bound<'l>(
-    request_len: usize,
+    req: &Request,
+    split: impl IntoIterator<Item = Line>,
     p: &ReplyParams,
     lumps: impl IntoIterator<Item = Lump<'l>>,
 ) -> usize {
@@ -402,14 +404,23 @@ pub fn reply_bound<'l>(
             Lump::Header(t) | Lump::Body(t) => t.len(),
         })
         .sum();
+    let to_lines = split
+        .into_iter()
+        .filter(|l| l.kind == HeaderKind::To)
+        .count()
+        + req
+            .headers()
+            .filter(|h| h.as_ref().is_ok_and(|h| h.kind == HeaderKind::To))
+            .count();
     let opt = |o: Option<&[u8]>| o.map_or(0, <[u8]>::len);
-    2 * request_len
+    2 * req.buf().len()
         + p.reason.as_bytes().len()
         + lumps
-        + p.to_tag.map_or(0, |t| match t {
-            ToTag::Ours(param) => param.len(),
-            ToTag::Given(value) => 5 + value.len(),
-        })
+        + to_lines
+            * p.to_tag.map_or(0, |t| match t {
+                ToTag::Ours(param) => param.len(),
+                ToTag::Given(value) => 5 + value.len(),
+            })
         + opt(p.received)
         + opt(p.via_extra)
         + opt(p.server_header)
