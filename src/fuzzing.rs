@@ -74,7 +74,7 @@ pub fn reply(data: &[u8]) {
     let lump = [Lump::Header(b"X-Lump: 1\r\n")];
     let lumps = || lump.iter().copied().take(usize::from(flags & 8 != 0));
     // Sized by the bound, which must hold: a reply never outgrows it.
-    let mut out = vec![0u8; reply_bound(&req, [], &p, lumps())];
+    let mut out = vec![0u8; reply_bound(msg, req.to_may_repeat(), &p, lumps())];
     let n = match build_reply(&req, [], &p, lumps(), &mut out) {
         Ok(n) => n,
         Err(SlError::Ack) => return assert!(req.is_method(b"ACK")),

@@ -304,7 +304,7 @@ impl Module {
         let room = buf.len().checked_sub(1).ok_or(SlError::TooBig)?;
         let len = match build_reply(req, split.clone(), &params, host.lumps(), &mut buf[..room]) {
             Err(SlError::TooBig) if host.stream() => {
-                let bound = reply_bound(req, split.clone(), &params, host.lumps());
+                let bound = reply_bound(req.buf(), req.to_may_repeat(), &params, host.lumps());
                 *big = vec![0; bound + 1];
                 build_reply(req, split, &params, host.lumps(), &mut big[..bound])?
             }

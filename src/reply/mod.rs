@@ -388,13 +388,13 @@ impl Copier<'_, '_> {
     }
 }
 
-/// An upper bound on the length of the reply to `req` (`split`: the host's lines, as
-/// [`build_reply`] takes them): the lines it copies are at most the request (plus a CRLF for a
-/// Via line that ended with a bare LF), each To line may gain the tag (all of them, where the
-/// host's parser lets a To repeat), and the rest is what the parameters and lumps add.
+/// An upper bound on the length of the reply to `request`: the lines it copies are at most
+/// the request (plus a CRLF for a Via line that ended with a bare LF), a To line gains the tag
+/// (one To, unless the host's parser lets a To repeat: [`Request::to_may_repeat`]; then any
+/// line of the request may be one), and the rest is what the parameters and lumps add.
 pub fn reply_bound<'l>(
-    req: &Request,
-    split: impl IntoIterator<Item = Line>,
+    request: &[u8],
+    to_may_repeat: bool,
     p: &ReplyParams,
     lumps: impl IntoIterator<Item = Lump<'l>>,
 ) -> usize {
@@ -404,16 +404,13 @@ pub fn reply_bound<'l>(
             Lump::Header(t) | Lump::Body(t) => t.len(),
         })
         .sum();
-    let to_lines = split
-        .into_iter()
-        .filter(|l| l.kind == HeaderKind::To)
-        .count()
-        + req
-            .headers()
-            .filter(|h| h.as_ref().is_ok_and(|h| h.kind == HeaderKind::To))
-            .count();
+    let to_lines = if to_may_repeat {
+        memchr::memchr_iter(b'\n', request).count()
+    } else {
+        1
+    };
     let opt = |o: Option<&[u8]>| o.map_or(0, <[u8]>::len);
-    2 * req.buf().len()
+    2 * request.len()
         + p.reason.as_bytes().len()
         + lumps
         + to_lines

@@ -436,29 +436,35 @@ fn the_reply_bound_holds_for_every_shape() {
         let lumps = [Lump::Header(b"X-A: 1\r\n"), Lump::Body(b"body")];
         let n = build(&msg, &p, &lumps).unwrap().len();
         let req = Request::parse(msg.as_bytes()).unwrap();
-        assert!(n <= reply_bound(&req, [], &p, lumps), "{n} for {msg:?}");
+        let bound = reply_bound(msg.as_bytes(), req.to_may_repeat(), &p, lumps);
+        assert!(n <= bound, "{n} for {msg:?}");
     }
-    // Where the host's parser lets a To repeat, every To line gains the tag: short ones too.
+    // Where the host's parser lets a To repeat, every To line gains the tag: short ones too,
+    // up to every line of the request.
     let many = INVITE.replacen("\r\n\r\n", &format!("\r\n{}\r\n", "t:x\r\n".repeat(200)), 1);
     let req = Request::parse_in(many.as_bytes(), ParserMode::Lenient).unwrap();
     let mut p = params(180, "Ringing");
     let ours = [b'x'; TAG_PARAM_LEN];
     p.to_tag = Some(ToTag::Ours(&ours));
-    let mut out = vec![0u8; reply_bound(&req, [], &p, [])];
+    assert!(req.to_may_repeat());
+    let mut out = vec![0u8; reply_bound(many.as_bytes(), true, &p, [])];
     let n = build_reply(&req, [], &p, [], &mut out).unwrap();
     assert!(
         n > 2 * many.len() + 512,
         "the tags outgrow twice the request"
     );
-    // From a host's split holding some of them, the same bound.
-    let (split, lines) =
-        crate::fuzzing::split_at(many.as_bytes(), 50, ParserMode::Lenient).unwrap();
-    let sreq = Request::from_split(many.as_bytes(), split, ParserMode::Lenient).unwrap();
-    let copied: Vec<Line> = lines.iter().filter_map(|h| h.line()).collect();
+    let lines = many.matches('\n').count();
     assert_eq!(
-        reply_bound(&sreq, copied, &p, []),
-        reply_bound(&req, [], &p, [])
+        reply_bound(many.as_bytes(), true, &p, []),
+        reply_bound(many.as_bytes(), false, &p, []) + (lines - 1) * TAG_PARAM_LEN
     );
+    // Read strictly, this request is refused; an HTTP request may repeat its To, a SIP one
+    // read strictly may not.
+    let strict = Request::parse(many.as_bytes());
+    assert!(strict.is_err());
+    let http = Request::parse(b"GET / HTTP/1.1\r\nVia: SIP/2.0/TCP h\r\n\r\n").unwrap();
+    assert!(http.to_may_repeat());
+    assert!(!Request::parse(INVITE.as_bytes()).unwrap().to_may_repeat());
 }
 
 #[test]
@@ -486,25 +492,22 @@ fn the_reply_bound_is_twice_the_request_and_what_the_reply_adds() {
     p.warning = Some(b"Warning: w");
     p.via_extra = Some(b";x=1");
     let lumps = [Lump::Header(b"X: 1\r\n"), Lump::Body(b"body")];
-    // Twice the request, reason 7, lumps 6 + 4, ";tag=" and tag 5 + 3 for its one To,
-    // received 9, Via extra 4, Server 9, Warning 10, and 128.
-    let req = Request::parse(INVITE.as_bytes()).unwrap();
-    let twice = 2 * INVITE.len();
+    // 2 x 100, reason 7, lumps 6 + 4, ";tag=" and tag 5 + 3 for the one To, received 9,
+    // Via extra 4, Server 9, Warning 10, and 128.
     assert_eq!(
-        reply_bound(&req, [], &p, lumps),
-        twice + 7 + 10 + 8 + 9 + 4 + 9 + 10 + 128
+        reply_bound(&[0; 100], false, &p, lumps),
+        200 + 7 + 10 + 8 + 9 + 4 + 9 + 10 + 128
     );
     let ours = [b'x'; TAG_PARAM_LEN];
     p.to_tag = Some(ToTag::Ours(&ours));
     assert_eq!(
-        reply_bound(&req, [], &p, lumps),
-        twice + 7 + 10 + TAG_PARAM_LEN + 9 + 4 + 9 + 10 + 128
+        reply_bound(&[0; 100], false, &p, lumps),
+        200 + 7 + 10 + TAG_PARAM_LEN + 9 + 4 + 9 + 10 + 128
     );
-    // A request without a To gains no tag.
-    let no_to = Request::parse(b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n").unwrap();
+    // Where a To may repeat, a tag for each line (three LFs).
     assert_eq!(
-        reply_bound(&no_to, [], &p, lumps),
-        2 * no_to.buf().len() + 7 + 10 + 9 + 4 + 9 + 10 + 128
+        reply_bound(b"a\nb\nc\n", true, &p, lumps),
+        12 + 7 + 10 + 3 * TAG_PARAM_LEN + 9 + 4 + 9 + 10 + 128
     );
 }
 

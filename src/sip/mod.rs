@@ -286,6 +286,11 @@ impl<'a> Request<'a> {
         self.method.len() == m.len() && self.method.eq_ignore_ascii_case(m)
     }
 
+    /// The host's parser lets this request repeat its To line (a reply then tags each).
+    pub fn to_may_repeat(&self) -> bool {
+        self.refused_twice & HeaderKind::To.once_bit() == 0
+    }
+
     /// The To-tag value of the request, if it has a non-empty one.
     pub fn to_tag(&self) -> Option<&'a [u8]> {
         self.to_tag.map(|s| self.slice(s))
