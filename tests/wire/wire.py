@@ -62,6 +62,12 @@ def seeds():
             "Record-Route: <sip:p1.example;lr>\r\n", user="late"),
         req("OPTIONS", "Contact: <sip:alice@127.0.0.1:5070>\r\nTo: <sip:carol@127.0.0.1>\r\n"
             "CSeq: 2 OPTIONS\r\n", user="late"),
+        req("INVITE", "Contact: <sip:alice@127.0.0.1:5070>\r\nContent-Type: application/sdp\r\n"
+            "Subject: a\r\n  folded line\r\nl: 0\r\n", SDP, user="late"),
+        ("INVITE sip:late@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK{n};rport\r\n"
+         "f: <sip:a@127.0.0.1>;tag=c{n}\r\nt: <sip:late@127.0.0.1>\r\ni: c{n}@x\r\nCSeq: 2 INVITE\r\n"
+         "m: <sip:a@127.0.0.1>\r\nv: SIP/2.0/TCP 10.0.0.3;branch=z9hG4bKv{n}\r\nRecord-Route: <sip:p;lr>\r\n"
+         "Max-Forwards: 9\r\nl: 0\r\n\r\n"),
     ]
 
 
@@ -207,7 +213,15 @@ def reason_header(msg):
             if not cont[:1] in (b" ", b"\t"):
                 break
             value += b"\n" + cont
-        return value.strip(b" \t\r\n")
+        # Leading blanks and folds go, as the core skips them; a lone CR stays in the value.
+        while True:
+            value = value.lstrip(b" \t")
+            fold = next((f for f in (b"\r\n", b"\n") if value.startswith(f)
+                         and value[len(f):len(f) + 1] in (b" ", b"\t")), None)
+            if fold is None:
+                break
+            value = value[len(fold):]
+        return value.rstrip(b" \t\r\n")
     return None
 
 
