@@ -176,8 +176,9 @@ pub struct Request<'a> {
     /// The [`HeaderKind::once_bit`]s of the headers this request may not repeat
     /// ([`ParserMode::refused_twice`]).
     pub refused_twice: u8,
-    /// Those of them the host's split holds but hands over as no line (Content-Length,
-    /// Max-Forwards): a reply's duplicate check starts from them.
+    /// The [`HeaderKind::once_bit`]s of the lines the host's split holds but hands over as no
+    /// line (Content-Length, Max-Forwards): a reply's duplicate check starts from them, and
+    /// masks them with `refused_twice` as it masks every line's.
     pub split_once: u8,
     /// Where the header line holding the first Via value starts, and that value's fields.
     pub via1_at: usize,

@@ -90,9 +90,8 @@ impl<'a> Request<'a> {
             split: true,
             refused_twice,
             // Disjoint bits, so `|` and `^` agree (that mutant is excluded in .cargo/mutants.toml).
-            split_once: (held(s.content_length, HeaderKind::ContentLength)
-                | held(s.max_forwards, HeaderKind::MaxForwards))
-                & refused_twice,
+            split_once: held(s.content_length, HeaderKind::ContentLength)
+                | held(s.max_forwards, HeaderKind::MaxForwards),
             via1_at: s.via1_at,
             via1: s.via1,
             has_to,
