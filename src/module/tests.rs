@@ -1,7 +1,7 @@
 use super::*;
-use crate::reply::totag::SL_SEED;
-use crate::reply::{build_reply, ReplyParams};
-use crate::sip::{HeaderKind, Line, ParseError, ParserMode};
+use crate::reply::totag::{TagInput, SL_SEED};
+use crate::reply::{build_reply, Lump, ReplyParams};
+use crate::sip::{HeaderKind, Line, ParseError, ParserMode, Split};
 
 use crate::stats::Counter;
 
