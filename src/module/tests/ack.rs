@@ -1,0 +1,118 @@
+//! The ACK window: opened by a reply to an INVITE, closing in time; absorbed ACKs counted.
+use super::*;
+
+#[test]
+fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
+    let m = module();
+    let shared = Shared::default();
+    let mut h = FakeHost::new(INVITE);
+    let mut buf = [0u8; 2048];
+    let sent = m
+        .send_reply(&mut h, &shared, &mut buf, 404, r(b"Not Here"), None)
+        .unwrap();
+    assert_eq!(sent.code, 404);
+    assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 1032);
+    let reply = String::from_utf8(h.sent[0].clone()).unwrap();
+    assert!(reply.starts_with("SIP/2.0 404 Not Here\r\nVia: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bKm;rport=5099;received=127.0.0.2\r\n"), "{reply}");
+    assert!(reply.contains("X-Lump: 1\r\nServer: fake\r\nContent-Length: 0\r\n\r\n"));
+    let tag = reply
+        .split(";tag=")
+        .nth(2)
+        .unwrap()
+        .split("\r\n")
+        .next()
+        .unwrap();
+    assert_eq!(tag.len(), crate::reply::totag::TOTAG_LEN);
+
+    let ack = format!(
+        "ACK sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bKm;rport\r\n\
+         From: <sip:a@x>;tag=f\r\nTo: <sip:b@x>;tag={tag}\r\nCall-ID: m1\r\nCSeq: 7 ACK\r\n\r\n"
+    );
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(&ack), 1010, &shared),
+        Ok(AckDecision::Absorb)
+    );
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(&ack), 1032, &shared),
+        Ok(AckDecision::TooLate)
+    );
+    let foreign = ack.replace(tag, "dialog-tag");
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(&foreign), 1010, &shared),
+        Ok(AckDecision::Foreign)
+    );
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(INVITE), 1010, &shared),
+        Ok(AckDecision::NotAck)
+    );
+    assert!(m
+        .filter_ack(&FakeHost::new("ACK garbage"), 1010, &shared)
+        .is_err());
+}
+
+#[test]
+fn non_invite_replies_leave_the_window_alone() {
+    let m = module();
+    let shared = Shared::default();
+    shared.ack_deadline.store(5, Ordering::Relaxed);
+    let mut h = FakeHost::new(&INVITE.replace("INVITE", "OPTIONS"));
+    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 200, r(b"OK"), None)
+        .unwrap();
+    assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 5);
+}
+
+#[test]
+fn stateless_to_tag_is_the_one_replies_carry() {
+    let m = module();
+    let mut h = FakeHost::new(INVITE);
+    send_404(&m, &mut h, &Shared::default(), None).unwrap();
+    let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
+    let want = format!(";tag={}\r\n", std::str::from_utf8(&tag).unwrap());
+    assert!(String::from_utf8_lossy(&h.sent[0]).contains(&want));
+}
+
+#[test]
+fn absorbed_acks_are_counted() {
+    let m = module();
+    let shared = Shared::default();
+    let mut h = FakeHost::new(INVITE);
+    send_404(&m, &mut h, &shared, None).unwrap();
+    let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
+    let ack = INVITE
+        .replace("INVITE sip", "ACK sip")
+        .replace("7 INVITE", "7 ACK")
+        .replace(
+            "To: <sip:b@x>",
+            &format!("To: <sip:b@x>;tag={}", std::str::from_utf8(&tag).unwrap()),
+        );
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(&ack), 1001, &shared),
+        Ok(AckDecision::Absorb)
+    );
+    assert_eq!(shared.counters.get(Counter::FilteredAcks), 1);
+}
+
+#[test]
+fn a_split_ack_is_decided_as_a_parsed_one() {
+    let m = module();
+    let shared = Shared::default();
+    send_404(&m, &mut FakeHost::new(INVITE), &shared, None).unwrap();
+    let tag = m.stateless_to_tag(&FakeHost::new(INVITE)).unwrap();
+    let ours = format!("To: <sip:b@x>;tag={}", std::str::from_utf8(&tag).unwrap());
+    let ack = INVITE
+        .replace("INVITE sip", "ACK sip")
+        .replace("7 INVITE", "7 ACK");
+    for (to, want) in [
+        (&ours[..], AckDecision::Absorb),
+        ("To: <sip:b@x>;tag=x", AckDecision::Foreign),
+    ] {
+        let msg = ack.replace("To: <sip:b@x>", to);
+        for k in 0..6 {
+            assert_eq!(
+                m.filter_ack(&FakeHost::split(&msg, k), 1001, &shared),
+                Ok(want),
+                "{k}"
+            );
+        }
+    }
+}
