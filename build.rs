@@ -1,7 +1,7 @@
 //! Build script.
 //! 1. Always: generate the C API header from `src/capi.rs` with cbindgen into `OUT_DIR`
 //!    (`tests/generated_fresh.rs` compares it with the committed `include/sl_rs.h`).
-//! 2. Feature `kamailio`: compile `c_shim/sl_shim.c` against the host's headers with the host's
+//! 2. Feature `kamailio`: compile the C shim (`c_shim/*.c`) against the host's headers with the host's
 //!    own compile defines, and generate Rust types for the host structs Rust touches
 //!    (`struct module_exports`) with bindgen, from the same headers and defines.
 //!
@@ -67,14 +67,27 @@ mod host {
         words
     }
 
+    /// The C shim: its sources and the headers they include (`sl_shim.c` says what each holds).
+    const SHIM_FILES: [&str; 6] = [
+        "sl_shim.c",
+        "send.c",
+        "tm.c",
+        "api.c",
+        "shim_host.h",
+        "sl_shim.h",
+    ];
+
     pub fn build(crate_dir: &Path, out: &Path) {
         let src = PathBuf::from(required("KAMAILIO_SRC")).join("src");
         let cdefs = defines(&required("KAMAILIO_CDEFS"));
-        println!("cargo:rerun-if-changed=c_shim/sl_shim.c");
-        println!("cargo:rerun-if-changed=c_shim/sl_shim.h");
         let mut cc = cc::Build::new();
-        cc.file(crate_dir.join("c_shim/sl_shim.c"))
-            .include(&src)
+        for file in SHIM_FILES {
+            println!("cargo:rerun-if-changed=c_shim/{file}");
+            if file.ends_with(".c") {
+                cc.file(crate_dir.join("c_shim").join(file));
+            }
+        }
+        cc.include(&src)
             .include(crate_dir.join("c_shim"))
             .define("MOD_NAME", "\"sl\"")
             .flag("-pthread")

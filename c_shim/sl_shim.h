@@ -1,9 +1,10 @@
 /*
  * The contract between the Rust module (src/ffi) and the Kamailio host, in plain C types.
  *
- * sl_shim_* : implemented in sl_shim.c against the host's headers, called by Rust. Each wraps a
- *             host macro, inline function or struct field that Rust must not touch directly.
- * sl_rs_*   : implemented in Rust (src/ffi), referenced by the export tables in sl_shim.c.
+ * sl_shim_* : implemented in the .c files of c_shim/ against the host's headers, called by
+ *             Rust. Each wraps a host macro, inline function or struct field that Rust must not
+ *             touch directly.
+ * sl_rs_*   : implemented in Rust (src/ffi), referenced by the export tables in the shim.
  *
  * This header includes no Kamailio header: struct sip_msg is opaque here. Pointers are borrowed
  * for the duration of the call unless said otherwise; no function allocates for its caller.
@@ -34,7 +35,7 @@ enum sl_shim_feature { SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH = 1, SL_SHIM_REPLY_MARK
 /* What a reply lump is. */
 enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
 
-/* ---- implemented in C (sl_shim.c) ---- */
+/* ---- implemented in C (the .c files of c_shim/; sl_shim.c says which holds what) ---- */
 void sl_shim_log(int level, const char *text, size_t len);
 /* Whether a line of that level would be printed (so Rust formats only lines that are). */
 int sl_shim_log_enabled(int level);

@@ -19,7 +19,8 @@ mod bindings {
 use bindings::module_exports;
 
 extern "C" {
-    // Defined in c_shim/sl_shim.c; only their addresses are taken.
+    // Defined in c_shim/sl_shim.c (cmds, params) and c_shim/api.c (rpc, pvs); only their
+    // addresses are taken.
     static sl_shim_cmds: [u8; 0];
     static sl_shim_params: [u8; 0];
     static sl_shim_rpc: [u8; 0];
