@@ -6,7 +6,7 @@
 
 // Shared with the other host test crates; each uses part of it.
 #[allow(dead_code)]
-#[path = "host/support.rs"]
+#[path = "host/support/mod.rs"]
 mod support;
 
 use support::*;
