@@ -178,8 +178,7 @@ pub fn split_at(msg: &[u8], k: usize, mode: ParserMode) -> Option<(Split, Vec<He
     // Kamailio's parser refuses a repeated Content-Length or Max-Forwards where its mode says
     // so: no split to hand over.
     let twice = |kind: HeaderKind| {
-        kind.once_bit() & req.refused_twice != 0
-            && head.iter().filter(|h| h.kind == kind).nth(1).is_some()
+        req.once_bit(kind) != 0 && head.iter().filter(|h| h.kind == kind).nth(1).is_some()
     };
     if twice(HeaderKind::ContentLength) || twice(HeaderKind::MaxForwards) {
         return None;

@@ -23,7 +23,7 @@ impl Copier<'_, '_> {
         if !h.within(req.buf().len()) {
             return Err(SlError::Parse(ParseError::BadHeader));
         }
-        let bit = self.once_bit(h.kind);
+        let bit = self.req.once_bit(h.kind);
         if self.seen & bit != 0 {
             // A second one the host's parser refuses.
             return Err(SlError::Parse(ParseError::Duplicate(h.kind)));
@@ -60,12 +60,6 @@ impl Copier<'_, '_> {
         Ok(())
     }
 
-    /// The duplicate check's bit for a line of this kind: 0 where the host lets it repeat.
-    #[inline(always)]
-    fn once_bit(&self, kind: HeaderKind) -> u8 {
-        kind.once_bit() & self.req.refused_twice
-    }
-
     /// The lines read here (after the host's split; all of them for a request read from its
     /// bytes), called only when there are any. Inlined with the builder, which the module
     /// inlines (measured: kept out of line, the code around it compiled worse, ~160
@@ -76,7 +70,7 @@ impl Copier<'_, '_> {
             let line = h?.line().ok_or(ParseError::BadHeader)?;
             if self.req.split && line.kind.host_parsed() {
                 // A repeat the host refuses anyway is named as one.
-                if self.seen & self.once_bit(line.kind) != 0 {
+                if self.seen & self.req.once_bit(line.kind) != 0 {
                     return Err(SlError::Parse(ParseError::Duplicate(line.kind)));
                 }
                 return Err(SlError::Parse(ParseError::ForHost));

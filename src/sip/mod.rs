@@ -174,8 +174,8 @@ pub struct Request<'a> {
     /// checks ([`ParseError::ForHost`]).
     pub split: bool,
     /// The [`HeaderKind::once_bit`]s of the headers this request may not repeat
-    /// ([`ParserMode::refused_twice`]).
-    pub refused_twice: u8,
+    /// ([`ParserMode::refused_twice`]); read through [`Request::once_bit`].
+    refused_twice: u8,
     /// The [`HeaderKind::once_bit`]s of the lines the host's split holds but hands over as no
     /// line (Content-Length, Max-Forwards): a reply's duplicate check starts from them, and
     /// masks them with `refused_twice` as it masks every line's.
@@ -287,9 +287,16 @@ impl<'a> Request<'a> {
         self.method.len() == m.len() && self.method.eq_ignore_ascii_case(m)
     }
 
+    /// The duplicate check's bit for a line of this kind in this request: 0 where the host's
+    /// parser lets it repeat.
+    #[inline(always)]
+    pub fn once_bit(&self, kind: HeaderKind) -> u8 {
+        kind.once_bit() & self.refused_twice
+    }
+
     /// The host's parser lets this request repeat its To line (a reply then tags each).
     pub fn to_may_repeat(&self) -> bool {
-        self.refused_twice & HeaderKind::To.once_bit() == 0
+        self.once_bit(HeaderKind::To) == 0
     }
 
     /// The To-tag value of the request, if it has a non-empty one.
