@@ -268,7 +268,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "wire", "diffs"))
     ap.add_argument("--replay", nargs="*")
     # Kamailio's sip_parser_mode=0 on both sides: repeated lines are answered, not dropped.
-    ap.add_argument("--lenient", action="store_true", default=bool(os.environ.get("WIRE_LENIENT")))
+    ap.add_argument("--lenient", action="store_true")
     a = ap.parse_args()
     # A fuzzer stopped by SIGTERM (timeout, kill) still runs `finally` and stops its Kamailios.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("wire: stopped by SIGTERM"))
