@@ -123,7 +123,8 @@ pad=4096
 memcpy=$(($(copy_cost $pad) - $(copy_cost 0)))
 echo
 echo "reply growth with the request's size (callgrind, $n requests per run, qm): $pad bytes more, in 64-byte lines"
-printf '%-8s %-40s %-22s %-22s %s\n' config "lines added" "reply: ours native" "growth: ours native" "memcpy of $pad bytes"
+printf '%-8s %-40s %-22s %-22s %-22s %-20s %s\n' config "lines added" "reply: ours native" "growth: ours native" \
+  "per line: ours native" "memcpy: all, a line" "ours/memcpy"
 for row in "stock keepalive" "minimal options"; do
   read -r cfg shape <<<"$row"
   read -r _ os0 _ <<<"$(run "$cfg" "$ours_dir" qm "$shape")"
@@ -134,6 +135,7 @@ for row in "stock keepalive" "minimal options"; do
     read -r _ ns _ <<<"$(run "$cfg" "$native_dir" qm "$shape" "$kind:$pad")"
     what="64 Via lines under the first (copied)"
     [ $kind = skipped ] && what="64 X-Pad lines after CSeq (not copied)"
-    printf '%-8s %-40s %6d %6d        %+7d %+8d       %d\n' "$cfg" "$what" "$os" "$ns" $((os - os0)) $((ns - ns0)) "$memcpy"
+    awk -v c="$cfg" -v w="$what" -v os="$os" -v ns="$ns" -v og=$((os - os0)) -v ng=$((ns - ns0)) -v m="$memcpy" \
+      -v l=$((pad / 64)) 'BEGIN { printf "%-8s %-40s %6d %6d        %+7d %+8d        %6.0f %6.0f          %4d %4.0f            %.1f\n", c, w, os, ns, og, ng, og / l, ng / l, m, m / l, og / m }'
   done
 done
