@@ -5,6 +5,7 @@
 # after another (INVITE replies acknowledged with their To-tag), counted in the process that
 # answered them:
 #   whole msg   the core's receive_msg per message, inclusive (parse, script, sl, send, free)
+#               (ratio to three decimals: the targets sit at 0.85 and 0.90, and 0.855 is not 0.85)
 #   reply       the module's reply function per reply, inclusive of the core it calls (ours: the
 #               script function with its parameters; native: sl_send_reply, without them)
 #   ACK         the module's ACK filter per absorbed ACK, inclusive
@@ -107,7 +108,7 @@ for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock t
     -v oa="$oa" -v na="$na" -v oal="$oal" -v nal="$nal" 'BEGIN {
       per = (oa > 0 ? 2 : 1)  # messages per call: the request, and its ACK
       floor = (per * nw - ns - na * (per - 1)) / (per * nw)
-      printf "%-8s %-5s %-26s %6d %6d (%.2f)           %.2f   %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, floor, os, ns, os / ns
+      printf "%-8s %-5s %-26s %6d %6d (%.3f)          %.3f  %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, floor, os, ns, os / ns
       if (oa > 0) printf "%5d %5d (%.2f)  ", oa, na, oa / na; else printf "%-18s ", "-"
       printf "%d %d\n", oal, nal }'
 done
