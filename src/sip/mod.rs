@@ -280,11 +280,19 @@ impl<'a> Request<'a> {
         Headers::new(self.buf, self.scan_from, self.split)
     }
 
-    /// The request's method is `m`, in any case (Kamailio compares method names so).
-    #[inline]
-    pub fn is_method(&self, m: &[u8]) -> bool {
-        // The length first, inline: most replies ask this of a method that differs.
-        self.method.len() == m.len() && self.method.eq_ignore_ascii_case(m)
+    /// The request's method is `m`, both in any case (Kamailio compares method names so). `m`
+    /// is letters only: `b | 0x20` then folds a byte's case exactly, and the compare of a fixed
+    /// length unrolls (a slice's `eq_ignore_ascii_case` loops, ~60 instructions an INVITE).
+    #[inline(always)]
+    pub fn is_method<const N: usize>(&self, m: &[u8; N]) -> bool {
+        debug_assert!(m.iter().all(u8::is_ascii_alphabetic));
+        <&[u8; N]>::try_from(self.method).is_ok_and(|method| {
+            let diff = method
+                .iter()
+                .zip(m)
+                .fold(0u8, |d, (&b, &l)| d | ((b | 0x20) ^ (l | 0x20)));
+            diff == 0
+        })
     }
 
     /// The duplicate check's bit for a line of this kind in this request: 0 where the host's
