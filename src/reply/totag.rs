@@ -75,10 +75,13 @@ impl Signature {
     /// [`Signature::is_ours`] from the request's fields; the cheap tests first, and only the
     /// suffix computed (the ACK filter runs this on every ACK in the window).
     pub fn is_ours_for(&self, t: &TagInput, tag: &[u8]) -> bool {
-        let Some((sig, rest)) = tag.split_first_chunk::<SIGNATURE_LEN>() else {
+        // Of fixed length: the compares below need no bounds checks and unroll.
+        let Ok(tag) = <&[u8; TOTAG_LEN]>::try_from(tag) else {
             return false;
         };
-        *sig == self.0 && rest.len() == 9 && rest[0] == SEPARATOR && rest[1..] == suffix(t)
+        tag[..SIGNATURE_LEN] == self.0
+            && tag[SIGNATURE_LEN] == SEPARATOR
+            && tag[SIGNATURE_LEN + 1..] == suffix(t)
     }
 }
 
