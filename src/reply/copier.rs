@@ -23,7 +23,7 @@ impl Copier<'_, '_> {
         if !h.within(req.buf().len()) {
             return Err(SlError::Parse(ParseError::BadHeader));
         }
-        let bit = self.req.once_bit(h.kind);
+        let bit = req.once_bit(h.kind);
         if self.seen & bit != 0 {
             // A second one the host's parser refuses.
             return Err(SlError::Parse(ParseError::Duplicate(h.kind)));
