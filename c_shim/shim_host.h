@@ -50,7 +50,7 @@
 #include "sl_shim.h"
 
 /* ---- What differs between the hosts this builds for, named once (VERSIONVAL: 5006003 for
- * Debian bookworm's 5.6.3, 6000001 for trixie's 6.0.1) ----
+ * Debian bookworm's 5.6.3, 6000001 for trixie's 6.0.1, 6001004 for upstream 6.1.4) ----
  * Kamailio 6.0:
  *  - marks a request once a final reply went out (FL_FINAL_REPLY; tm reads it) or tm delayed
  *    its reply (FL_DELAYED_REPLY); the internal-error replies refuse such a request;
@@ -70,7 +70,7 @@
 #define SL_HOST_REPLY_MARKS 1
 #define SL_HOST_SEND_REPLY_ERROR 1
 #define SL_HOST_VIA_XAVP_PARAMS 1
-#define SL_HOST_FEATURES (SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH | SL_SHIM_REPLY_MARKS)
+#define SL_HOST_FEATURES_6_0 (SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH | SL_SHIM_REPLY_MARKS)
 #define SL_HOST_RPC_ULONG 1
 static inline int free_fixup_reply_mode(void **param, int param_no)
 {
@@ -80,6 +80,19 @@ static inline int free_fixup_reply_mode(void **param, int param_no)
 #define SL_FREE_FPARAM fixup_free_fparam_all
 #define SL_FREE_REPLY_MODE free_fixup_reply_mode
 #define SL_FREE_SPVE fixup_free_spve_all
+/* Kamailio 6.1:
+ *  - refuses a reply whose reason is null or empty, with one error line and -1, in every entry
+ *    of sl (script functions, send_reply, the API, KEMI); 5.6 and 6.0 send it (Rust's
+ *    Module::empty_reason_refused says where the check stands against the no-reply mark);
+ *  - the rest of what changed in the core (struct sip_msg's buf_size and vbflags, a VRF name
+ *    in struct socket_info, ksr_coninfo_t gone, build_res_buf_from_sip_res's mode, the lumps'
+ *    dry-run flag, From parsed with the first headers) reaches the shim through the headers and
+ *    Rust through bindgen: no line of either names it. */
+#if VERSIONVAL >= 6001000
+#define SL_HOST_FEATURES (SL_HOST_FEATURES_6_0 | SL_SHIM_EMPTY_REASON_REFUSED)
+#else
+#define SL_HOST_FEATURES SL_HOST_FEATURES_6_0
+#endif
 #else
 #define SL_FREE_FPARAM 0
 #define SL_FREE_REPLY_MODE 0

@@ -29,8 +29,13 @@ enum sl_shim_totag { SL_SHIM_TOTAG_AUTO = 0, SL_SHIM_TOTAG_STATELESS = 1, SL_SHI
 enum sl_shim_mark { SL_SHIM_MARK_FINAL = 1, SL_SHIM_MARK_DELAYED = 2 };
 
 /* What the host version has (sl_shim_host_features): the 6.0 place of received/rport on a
- * reply's first Via (Rust's ViaLayout), the 6.0 reply marks. */
-enum sl_shim_feature { SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH = 1, SL_SHIM_REPLY_MARKS = 2 };
+ * reply's first Via (Rust's ViaLayout), the 6.0 reply marks, 6.1's refusal of an empty
+ * reason. */
+enum sl_shim_feature {
+	SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH = 1,
+	SL_SHIM_REPLY_MARKS = 2,
+	SL_SHIM_EMPTY_REASON_REFUSED = 4
+};
 
 /* What a reply lump is. */
 enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };

@@ -48,7 +48,8 @@ impl From<SlError> for sl_rs_result {
         match e {
             SlError::Parse(_) => SL_RS_BAD_MESSAGE,
             SlError::BadCode(_) => SL_RS_BAD_CODE,
-            SlError::BadReason => SL_RS_BAD_REASON,
+            // The builder sends an empty reason; only a 6.1 host's module refuses it.
+            SlError::BadReason | SlError::EmptyReason => SL_RS_BAD_REASON,
             SlError::TooBig => SL_RS_TOO_BIG,
             SlError::Ack => SL_RS_IS_ACK,
         }

@@ -189,6 +189,7 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
         via_layout: ViaLayout::AtEnd,
         reply_marks: false,
         parser_mode: ParserMode::Strict,
+        empty_reason_refused: false,
     };
     let shared = Shared::default();
     let mut buf = [0u8; 2048];

@@ -114,6 +114,7 @@ fn mod_init() -> Result<(), String> {
                 ViaLayout::AtEnd
             },
             reply_marks: features & SL_SHIM_REPLY_MARKS != 0,
+            empty_reason_refused: features & SL_SHIM_EMPTY_REASON_REFUSED != 0,
             // Read once: the core sets it from the config, before any module starts.
             // SAFETY: reads a core global.
             parser_mode: if unsafe { sl_shim_parser_strict() } != 0 {

@@ -23,6 +23,7 @@ pub const SL_SHIM_MARK_FINAL: c_int = 1;
 pub const SL_SHIM_MARK_DELAYED: c_int = 2;
 pub const SL_SHIM_VIA_AFTER_RPORT_OR_BRANCH: c_int = 1;
 pub const SL_SHIM_REPLY_MARKS: c_int = 2;
+pub const SL_SHIM_EMPTY_REASON_REFUSED: c_int = 4;
 pub const SL_SHIM_LUMP_HDR: c_int = 1;
 pub const SL_SHIM_LUMP_BODY: c_int = 2;
 extern "C" {

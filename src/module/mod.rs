@@ -71,6 +71,8 @@ pub struct Module {
     pub reply_marks: bool,
     /// The host's `sip_parser_mode`: which repeated headers make a request one it refuses.
     pub parser_mode: ParserMode,
+    /// The host refuses a reply with an empty reason (6.1); 5.6 and 6.0 send it.
+    pub empty_reason_refused: bool,
 }
 
 /// A reply that went out.
@@ -100,6 +102,8 @@ impl Module {
         reason: Reason<'_>,
         tag: Option<&[u8]>,
     ) -> Result<Sent, ReplyError> {
+        // Before the no-reply mark and uncounted, as native 6.1's wrappers refuse it.
+        self.check_reason(reason)?;
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
@@ -260,6 +264,8 @@ impl Module {
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
+        // After the no-reply mark and before tm, as native 6.1's send_reply.
+        self.check_reason(reason)?;
         if host.in_transaction() {
             return host
                 .tm_reply(code, reason.as_bytes())
@@ -303,6 +309,15 @@ impl Module {
         }
         self.reply_error(host, shared, buf, prev_ser_error)
             .map(Replied::Stateless)
+    }
+
+    /// Refuses an empty reason where the host's own sl does.
+    #[inline(always)]
+    fn check_reason(&self, reason: Reason<'_>) -> Result<(), SlError> {
+        match self.empty_reason_refused && reason.as_bytes().is_empty() {
+            true => Err(SlError::EmptyReason),
+            false => Ok(()),
+        }
     }
 
     /// The To-tag a stateless reply to this request carries (`$ltt(s)`).

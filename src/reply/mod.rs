@@ -31,6 +31,8 @@ pub enum SlError {
     TooBig,
     /// A reply to an ACK is never sent.
     Ack,
+    /// An empty reason phrase, on a host that refuses it (Kamailio 6.1).
+    EmptyReason,
 }
 
 impl From<ParseError> for SlError {
@@ -49,6 +51,8 @@ impl core::fmt::Display for SlError {
             }
             SlError::TooBig => f.write_str("reply does not fit in the reply buffer"),
             SlError::Ack => f.write_str("ACK requests are never replied to"),
+            // Native 6.1's words.
+            SlError::EmptyReason => f.write_str("reply reason is null or empty"),
         }
     }
 }

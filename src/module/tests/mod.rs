@@ -183,6 +183,7 @@ fn module() -> Module {
         via_layout: ViaLayout::AtEnd,
         reply_marks: true,
         parser_mode: ParserMode::Strict,
+        empty_reason_refused: false,
     }
 }
 

@@ -250,3 +250,58 @@ fn send_reply_error_goes_through_tm_when_tm_answers_else_statelessly() {
         Err(ReplyError::NoReply)
     );
 }
+
+#[test]
+fn an_empty_reason_is_sent_or_refused_as_the_hosts_own_sl_decides() {
+    let shared = Shared::default();
+    let mut buf = [0u8; 2048];
+    // 5.6 and 6.0 send it.
+    let mut h = FakeHost::new(INVITE);
+    module()
+        .send_reply(&mut h, &shared, &mut buf, 404, r(b""), None)
+        .unwrap();
+    assert!(h.sent[0].starts_with(b"SIP/2.0 404 \r\n"));
+    // 6.1 refuses it, before the no-reply mark (sl_send_reply) and uncounted; a reason of one
+    // byte still goes out.
+    let m = Module {
+        empty_reason_refused: true,
+        ..module()
+    };
+    let shared = Shared::default();
+    for no_reply in [false, true] {
+        let mut h = FakeHost::new(INVITE);
+        h.no_reply = no_reply;
+        assert_eq!(
+            m.send_reply(&mut h, &shared, &mut buf, 404, r(b""), None),
+            Err(ReplyError::Sl(SlError::EmptyReason))
+        );
+        assert!(h.sent.is_empty());
+    }
+    assert_eq!(shared.counters.get(Counter::Failures), 0);
+    let mut h = FakeHost::new(INVITE);
+    m.send_reply(&mut h, &shared, &mut buf, 404, r(b" "), None)
+        .unwrap();
+    assert!(h.sent[0].starts_with(b"SIP/2.0 404  \r\n"));
+    // send_reply: the no-reply mark first, then the reason, before tm is asked.
+    let mut h = FakeHost::new(INVITE);
+    h.no_reply = true;
+    assert_eq!(
+        m.reply_any(&mut h, &shared, &mut buf, 404, r(b"")),
+        Err(ReplyError::NoReply)
+    );
+    for transaction in [false, true] {
+        let mut h = FakeHost::new(INVITE);
+        h.transaction = transaction;
+        assert_eq!(
+            m.reply_any(&mut h, &shared, &mut buf, 404, r(b"")),
+            Err(ReplyError::Sl(SlError::EmptyReason))
+        );
+        assert!(h.sent.is_empty() && h.tm_sent.is_empty());
+    }
+    let mut h = FakeHost::new(INVITE);
+    h.transaction = true;
+    module()
+        .reply_any(&mut h, &shared, &mut buf, 404, r(b""))
+        .unwrap();
+    assert_eq!(h.tm_sent, [(404, vec![])]);
+}

@@ -55,15 +55,23 @@ pub fn host_version() -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Whether the Kamailio under test is 6.0 or newer (what 6.0's sl adds is tested only there).
-pub fn host_is_6() -> bool {
-    host_version()
+/// Whether the Kamailio under test is `major.minor` or newer.
+pub fn host_at_least(major: u32, minor: u32) -> bool {
+    let v = host_version();
+    let mut parts = v
         .lines()
         .next()
         .and_then(|l| l.strip_prefix("version: kamailio "))
-        .and_then(|v| v.split('.').next())
-        .and_then(|major| major.parse::<u32>().ok())
-        .is_some_and(|major| major >= 6)
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no version line in `kamailio -V`: {v}"))
+        .split('.')
+        .map(|n| n.parse::<u32>().expect("a numeric version"));
+    (parts.next(), parts.next()) >= (Some(major), Some(minor))
+}
+
+/// Whether the Kamailio under test is 6.0 or newer (what 6.0's sl adds is tested only there).
+pub fn host_is_6() -> bool {
+    host_at_least(6, 0)
 }
 
 /// A folder holding our module as `sl.so`: `SL_RS_MODULE` when set (the load test measures the
