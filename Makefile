@@ -12,23 +12,30 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := module
 
 # The Kamailio the module is built for and tested against: the machine's own (Debian bookworm's
-# 5.6) by default; HOST_SUITE=trixie: Kamailio 6.0 in a Debian trixie root that
-# scripts/host-root.sh makes once under target/hosts/ (its kamailio, kamcmd and sipp run there
-# through scripts/in-root.sh). Everything built for another host goes under target/<suite>/.
+# 5.6) by default; HOST_SUITE=trixie: Debian's Kamailio 6.0 in a trixie root;
+# HOST_SUITE=upstream-6.1: Kamailio 6.1 built from the vendored upstream source, installed at
+# Debian's paths in a bookworm root. scripts/host-root.sh makes each root once under
+# target/hosts/ (its kamailio, kamcmd and sipp run there through scripts/in-root.sh). Everything
+# built for another host goes under target/<host>/.
 HOST_SUITE ?=
-HOST_ROOT   = $(if $(HOST_SUITE),$(shell scripts/host-root.sh $(HOST_SUITE)))
 HOST_OUT   := target$(if $(HOST_SUITE),/$(HOST_SUITE))
 HOST_CACHE := $(HOST_OUT)/kamailio-src
-# Override to build against another Kamailio source tree (of the host's version).
-KAMAILIO_SRC ?= $(shell scripts/fetch-kamailio-src.sh $(HOST_CACHE) $(HOST_ROOT))
+# Set to build against another Kamailio source tree of the host's version (e.g. the tree a
+# Kamailio was built and installed from; KAMAILIO_BIN names its binary when not on the PATH).
+KAMAILIO_SRC ?=
 MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
 MODULE_DIR   := $(HOST_OUT)/module
-CARGO_HOST    = KAMAILIO_SRC=$(KAMAILIO_SRC) KAMAILIO_CDEFS='$(shell scripts/host-cdefs.sh $(KAMAILIO_SRC) $(HOST_ROOT))' \
-	SL_RS_HOST_ROOT=$(HOST_ROOT)
-# Runs a host command (kamailio, kamcmd, sipp) on the host under test.
-IN_HOST       = $(if $(HOST_SUITE),scripts/in-root.sh $(HOST_ROOT))
+# Starts every recipe line that builds for or runs on the host: sets the host's build variables
+# (SL_RS_HOST_ROOT, KAMAILIO_SRC, KAMAILIO_CDEFS; scripts/host-env.sh), or stops the recipe with
+# that script's line when a host or its source cannot be had.
+HOST_ENV      = hostenv=$$(scripts/host-env.sh '$(HOST_SUITE)' $(HOST_CACHE) '$(KAMAILIO_SRC)') && eval "$$hostenv" &&
+# Runs a host command (kamailio, kamcmd, sipp) on the host under test (after HOST_ENV).
+IN_HOST       = $${SL_RS_HOST_ROOT:+scripts/in-root.sh $$SL_RS_HOST_ROOT}
 # The other hosts `make test` runs the host suite against, beside the machine's own.
-OTHER_HOSTS  := trixie
+OTHER_HOSTS  := trixie upstream-6.1
+# The hosts Debian packages are made for beside the machine's own: one whose source package apt
+# cannot fetch (forky's 6.1.5 here) is skipped with one line.
+DEB_HOSTS    := trixie forky
 
 .PHONY: deps module module-debug run test test-rust test-c test-host test-other-hosts test-versions test-deb deb test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
 
@@ -39,13 +46,13 @@ deps:
 # another host). Installed by rename, not copied over: a running Kamailio keeps the file it
 # mapped (overwriting a mapped library in place changes the code under it).
 module: deps
-	$(CARGO_HOST) cargo build --release --features kamailio --target-dir $(HOST_OUT)
+	$(HOST_ENV) cargo build --release --features kamailio --target-dir $(HOST_OUT)
 	mkdir -p $(MODULE_DIR) && cp $(HOST_OUT)/release/libsl_rs.so $(MODULE_DIR)/.sl.so.new \
 		&& mv -f $(MODULE_DIR)/.sl.so.new $(MODULE_DIR)/sl.so
 
 run: module
 	mkdir -p $(HOST_OUT)/run
-	$(IN_HOST) kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
+	$(HOST_ENV) $(IN_HOST) kamailio -DD -E -f examples/kamailio.cfg -L $(MODULE_DIR):$(MODULES_DIR) \
 		-Y $(CURDIR)/$(HOST_OUT)/run -P $(CURDIR)/$(HOST_OUT)/run/kamailio.pid
 
 test: deps check test-rust test-c test-host test-wire test-other-hosts test-versions test-deb fuzz-smoke
@@ -54,18 +61,19 @@ test: deps check test-rust test-c test-host test-wire test-other-hosts test-vers
 test-other-hosts:
 	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory test-host test-wire HOST_SUITE=$$h; done
 
-# Each host refuses the module built for the other with the core's version line.
+# Each host refuses the module built for every other with the core's version line.
 test-versions: module
-	$(MAKE) --no-print-directory module HOST_SUITE=trixie
-	SL_RS_OTHER_ROOT=$$(scripts/host-root.sh trixie) SL_RS_MODULE_5_6=$(CURDIR)/target/module \
-		SL_RS_MODULE_6_0=$(CURDIR)/target/trixie/module $(CARGO_HOST) cargo test \
+	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory module HOST_SUITE=$$h; done
+	hosts="- $(CURDIR)/target/module"; \
+	for h in $(OTHER_HOSTS); do hosts="$$hosts;$$(scripts/host-root.sh $$h) $(CURDIR)/target/$$h/module"; done; \
+	$(HOST_ENV) SL_RS_VERSION_HOSTS="$$hosts" cargo test \
 		--features kamailio,panic-test --target-dir $(HOST_OUT)/host --test versions
 
 # Formatting, lints and the committed header are part of the test.
 check:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
-	$(CARGO_HOST) cargo clippy --features kamailio,panic-test --all-targets -- -D warnings
+	$(HOST_ENV) cargo clippy --features kamailio,panic-test --all-targets -- -D warnings
 
 # The unit tests run a second time under valgrind (memcheck): 0 errors, no definite leak.
 test-rust:
@@ -85,9 +93,9 @@ test-c:
 # Real Kamailio and sipp on loopback, against our module and the native one. The load test
 # runs the release module, as it ships (the others need the test-only panic switch).
 test-host: module
-	$(CARGO_HOST) cargo build --features kamailio,panic-test --target-dir $(HOST_OUT)/host
-	$(CARGO_HOST) cargo test --features kamailio,panic-test --target-dir $(HOST_OUT)/host --test host --test parity --test stock --test kemi --test faults --test robust --test since_6_0 -- --test-threads=1
-	SL_RS_MODULE=$(CURDIR)/$(MODULE_DIR)/sl.so $(CARGO_HOST) cargo test --features kamailio,panic-test \
+	$(HOST_ENV) cargo build --features kamailio,panic-test --target-dir $(HOST_OUT)/host
+	$(HOST_ENV) cargo test --features kamailio,panic-test --target-dir $(HOST_OUT)/host --test host --test parity --test stock --test kemi --test faults --test robust --test since_6_0 -- --test-threads=1
+	$(HOST_ENV) SL_RS_MODULE=$(CURDIR)/$(MODULE_DIR)/sl.so cargo test --features kamailio,panic-test \
 		--target-dir $(HOST_OUT)/host --test load -- --nocapture
 
 # The long load run on the release module: SOAK_CALLS calls at SOAK_RATE per second over
@@ -99,7 +107,7 @@ SOAK_CHILDREN ?= 2
 SOAK_MODULE ?= $(CURDIR)/$(MODULE_DIR)/sl.so
 soak: module
 	SL_RS_MODULE=$(SOAK_MODULE) SL_RS_LOAD_CALLS=$(SOAK_CALLS) SL_RS_LOAD_RATE=$(SOAK_RATE) \
-		SL_RS_LOAD_CHILDREN=$(SOAK_CHILDREN) $(CARGO_HOST) cargo test \
+		SL_RS_LOAD_CHILDREN=$(SOAK_CHILDREN) $(HOST_ENV) cargo test \
 		--features kamailio,panic-test --target-dir $(HOST_OUT)/host --test load -- --nocapture
 
 # Wire-level differential fuzzing: mutated requests to a Kamailio with our module and one with
@@ -108,14 +116,14 @@ WIRE_N ?= 20000
 WIRE_SEED ?= 1
 fuzz-wire: module
 	rm -rf target/wire/diffs
-	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) \
+	$(HOST_ENV) tests/wire/wire.py -n $(WIRE_N) --seed $(WIRE_SEED) \
 		$(if $(WIRE_LENIENT),--lenient) $(MODULE_DIR)
 
 # A short fixed-seed run of it (part of make test and CI).
 test-wire: module
 	rm -rf target/wire/diffs
-	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
-	SL_RS_HOST_ROOT=$(HOST_ROOT) tests/wire/wire.py -n 300 --seed 8 --lenient $(MODULE_DIR)
+	$(HOST_ENV) tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
+	$(HOST_ENV) tests/wire/wire.py -n 300 --seed 8 --lenient $(MODULE_DIR)
 
 # Mutation testing of the pure reader and builder (.cargo/mutants.toml): every mutant must be
 # caught by the unit tests (or excluded there, with its reason).
@@ -125,15 +133,20 @@ mutants:
 	cargo mutants --version >/dev/null 2>&1 || cargo install cargo-mutants --locked
 	cargo mutants --jobs 2 --timeout 10; rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
 
-# Debian packages kamailio-sl-rs, one per host, in target/deb (scripts/make-deb.sh).
+# Debian packages kamailio-sl-rs, one per host, in target/deb/<suite>/ (scripts/make-deb.sh).
 deb: module
-	scripts/make-deb.sh $(MODULE_DIR)/sl.so target/deb
-	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory module HOST_SUITE=$$h; \
-		scripts/make-deb.sh target/$$h/module/sl.so target/deb $$(scripts/host-root.sh $$h); done
+	rm -rf target/deb
+	scripts/make-deb.sh $(MODULE_DIR)/sl.so target/deb/$$(. /etc/os-release && echo $$VERSION_CODENAME)
+	set -e; for h in $(DEB_HOSTS); do \
+		if $(MAKE) --no-print-directory -s module HOST_SUITE=$$h >target/deb-$$h.log 2>&1; then \
+			scripts/make-deb.sh target/$$h/module/sl.so target/deb/$$h $$(scripts/host-root.sh $$h); \
+		else echo "deb: no package for $$h: $$(grep -m1 -E '^(fetch-kamailio-src|host-cdefs|host-env):' target/deb-$$h.log)"; fi; \
+	done
 
-# Each package installed into a clean root of its host, with Debian's stock config.
+# Each package lintian-clean, then installed into a clean root of its host with Debian's stock
+# config, and purged (every host with a package in target/deb).
 test-deb: deb
-	$(CARGO_HOST) scripts/test-deb.sh bookworm $(OTHER_HOSTS)
+	$(HOST_ENV) scripts/test-deb.sh
 
 FUZZ_SECONDS ?= 300
 fuzz: deps

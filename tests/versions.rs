@@ -1,35 +1,66 @@
 //! A module built for one Kamailio version refuses to load in another with the core's one clear
-//! line naming both versions: 5.6 (the machine's own) and 6.0 (the trixie root) each get the
-//! module built for the other. Needs both builds: `make test-versions` (part of `make test`).
+//! line naming both versions: every host of `make test` (the machine's own 5.6, 6.0 in the trixie
+//! root, 6.1 built from source) gets the module built for every other. Needs every build:
+//! `make test-versions` (part of `make test`) sets `SL_RS_VERSION_HOSTS`.
 #![cfg(feature = "kamailio")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const NATIVE_MODULES: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules";
 
-fn env_path(var: &str) -> PathBuf {
-    std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("{var} is not set: run `make test-versions`"))
+/// One host: its Debian root (None: the machine's own) and the folder of the module built for it.
+struct Host {
+    root: Option<PathBuf>,
+    module: PathBuf,
+    /// `kamailio 6.1.4 (x86_64/linux)`, from its `kamailio -V`.
+    version: String,
 }
 
-/// `kamailio -c` of examples/kamailio.cfg with the module folder `module_dir` first, on the
-/// machine (`root` None) or in a Debian root; returns (accepted, its log).
-fn check(root: Option<&PathBuf>, module_dir: &std::path::Path) -> (bool, String) {
-    let repo = env!("CARGO_MANIFEST_DIR");
-    let mut cmd = match root {
+/// `SL_RS_VERSION_HOSTS`: `ROOT MODULE_DIR` pairs separated by `;`, ROOT `-` for the machine.
+fn hosts() -> Vec<Host> {
+    let list = std::env::var("SL_RS_VERSION_HOSTS")
+        .unwrap_or_else(|_| panic!("SL_RS_VERSION_HOSTS is not set: run `make test-versions`"));
+    list.split(';')
+        .map(|pair| {
+            let (root, module) = pair.split_once(' ').expect("ROOT MODULE_DIR");
+            let root = (root != "-").then(|| PathBuf::from(root));
+            let out = kamailio(root.as_ref())
+                .arg("-V")
+                .output()
+                .expect("kamailio runs");
+            let version = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("version: ").map(|v| v.trim().to_string()))
+                .expect("a version line");
+            Host {
+                root,
+                module: PathBuf::from(module),
+                version,
+            }
+        })
+        .collect()
+}
+
+/// The host's kamailio, on the machine or in its Debian root.
+fn kamailio(root: Option<&PathBuf>) -> Command {
+    match root {
         Some(r) => {
-            let mut c = Command::new(format!("{repo}/scripts/in-root.sh"));
+            let mut c = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/in-root.sh"));
             c.arg(r).arg("kamailio");
             c
         }
         None => Command::new("kamailio"),
-    };
-    let out = cmd
+    }
+}
+
+/// `kamailio -c` of examples/kamailio.cfg with the module folder `module_dir` first; returns
+/// (accepted, its log).
+fn check(host: &Host, module_dir: &Path) -> (bool, String) {
+    let out = kamailio(host.root.as_ref())
         .args(["-c", "-f", "examples/kamailio.cfg", "-L"])
         .arg(format!("{}:{NATIVE_MODULES}", module_dir.display()))
-        .current_dir(repo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("kamailio runs");
     (
@@ -39,28 +70,32 @@ fn check(root: Option<&PathBuf>, module_dir: &std::path::Path) -> (bool, String)
 }
 
 #[test]
-fn each_host_refuses_the_module_built_for_the_other_with_the_cores_version_line() {
-    let root = env_path("SL_RS_OTHER_ROOT");
-    let (mod56, mod60) = (env_path("SL_RS_MODULE_5_6"), env_path("SL_RS_MODULE_6_0"));
-    // Each module is accepted by its own host: the refusals below are about the version.
-    for (host, module) in [(None, &mod56), (Some(&root), &mod60)] {
-        let (ok, log) = check(host, module);
-        assert!(ok, "refused by its own host:\n{log}");
-    }
-    for (host, module, core, built) in [
-        (None, &mod60, "kamailio 5.6", "kamailio 6.0"),
-        (Some(&root), &mod56, "kamailio 6.0", "kamailio 5.6"),
-    ] {
-        let (ok, log) = check(host, module);
-        assert!(!ok, "{} accepted:\n{log}", module.display());
-        let line = log
-            .lines()
-            .find(|l| l.contains("module version mismatch for"))
-            .unwrap_or_else(|| panic!("no version line:\n{log}"));
-        assert!(
-            line.contains(&format!("core: {core}")) && line.contains(&format!("module: {built}")),
-            "{line}"
-        );
-        assert!(!log.contains("undefined symbol"), "{log}");
+fn each_host_refuses_the_module_built_for_every_other_with_the_cores_version_line() {
+    let hosts = hosts();
+    let mut versions: Vec<&str> = hosts.iter().map(|h| h.version.as_str()).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    assert!(
+        hosts.len() >= 2 && versions.len() == hosts.len(),
+        "not two or more hosts of different versions: {versions:?}"
+    );
+    for host in &hosts {
+        // Its own module is accepted: the refusals below are about the version.
+        let (ok, log) = check(host, &host.module);
+        assert!(ok, "{} refused its own module:\n{log}", host.version);
+        for other in hosts.iter().filter(|o| !std::ptr::eq(*o, host)) {
+            let (ok, log) = check(host, &other.module);
+            assert!(!ok, "{} accepted {}:\n{log}", host.version, other.version);
+            let line = log
+                .lines()
+                .find(|l| l.contains("module version mismatch for"))
+                .unwrap_or_else(|| panic!("no version line:\n{log}"));
+            assert!(
+                line.contains(&format!("core: {}", host.version))
+                    && line.contains(&format!("module: {}", other.version)),
+                "{line}"
+            );
+            assert!(!log.contains("undefined symbol"), "{log}");
+        }
     }
 }
