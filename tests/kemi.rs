@@ -73,6 +73,22 @@ fn a_lua_script_uses_every_ksr_sl_function() {
     let r = send("bad", "k-bad");
     assert_eq!(status(&r), "SIP/2.0 500 Refused", "{r}");
     assert!(!r.contains("X-Injected"));
+    // An empty reason: sent by 5.6 and 6.0, refused by 6.1 (-1 and one error line each, nothing
+    // sent), as each one's native decides.
+    let refused = host_at_least(6, 1);
+    for (action, cid) in [("empty", "k-empty"), ("empty_send_reply", "k-empty-sr")] {
+        let want = match refused {
+            true => "SIP/2.0 500 Empty -1",
+            false => "SIP/2.0 404 ",
+        };
+        assert_eq!(status(&send(action, cid)), want, "{action}");
+    }
+    assert_eq!(
+        k.log_text()
+            .matches("reply reason is null or empty")
+            .count(),
+        if refused { 2 } else { 0 }
+    );
     // A reply asked for from the local-response callback is refused, not sent.
     assert_eq!(status(&send("sl", "k-nested")), "SIP/2.0 404 Not Here");
     assert!(k.wait_log("NESTED -1"), "{}", k.log_text());

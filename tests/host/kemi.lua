@@ -37,6 +37,12 @@ function ksr_request_route()
 		if KSR.sl.sl_send_reply(404, "Bad\r\nX-Injected: yes") < 0 then
 			KSR.sl.sl_send_reply(500, "Refused")
 		end
+	elseif a == "empty" or a == "empty_send_reply" then
+		local f = a == "empty" and KSR.sl.sl_send_reply or KSR.sl.send_reply
+		local r = f(404, "")
+		if r < 0 then
+			KSR.sl.sl_send_reply(500, "Empty " .. r)
+		end
 	elseif a == "forward" then
 		KSR.pv.sets("$du", "sip:127.0.0.1:" .. KSR.pv.gete("$hdr(X-UAS)"))
 		KSR.forward()
