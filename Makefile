@@ -1,8 +1,9 @@
-# sl-rs: build, run and test the Rust sl module against Debian's Kamailio.
+# sl-rs: build, run and test the Rust sl module against Kamailio (HOST_SUITE: which one, below).
 #   make deps    install what the build and tests need (apt, once)
 #   make run     build the module and start Kamailio on 127.0.0.1:5060 with examples/kamailio.cfg
-#   make test    everything: Rust tests, C harness under valgrind, real Kamailio + sipp
-#   make bench   callgrind + sipp comparison with the native module
+#   make test    everything, on every host: Rust tests, C harness under valgrind, real Kamailio
+#                + sipp against each host's native sl.so, the packages
+#   make bench   callgrind (every host) + sipp comparison with the native module
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 300) each
 #   make fuzz-wire  WIRE_N (default 20000) mutated requests to ours and native, compared
 #                   (WIRE_LENIENT=1: both under Kamailio's sip_parser_mode=0)
@@ -37,7 +38,7 @@ OTHER_HOSTS  := trixie upstream-6.1
 # cannot fetch (forky's 6.1.5 here) is skipped with one line.
 DEB_HOSTS    := trixie forky
 
-.PHONY: deps module module-debug run test test-rust test-c test-host test-other-hosts test-versions test-deb deb test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
+.PHONY: deps module module-debug run bench-callgrind test test-rust test-c test-host test-other-hosts test-versions test-deb deb test-wire fuzz fuzz-smoke fuzz-wire mutants soak header check fmt clippy bench clean
 
 deps:
 	scripts/deps.sh
@@ -163,13 +164,19 @@ header:
 fmt:
 	cargo fmt --all
 
-# Instruction counts first (deterministic), then CPU time under sipp (noisy on shared cores).
-# BENCH_N requests per callgrind run.
+# Instruction counts first (deterministic), on the machine's own Kamailio and on each of
+# BENCH_HOSTS, then CPU time under sipp (noisy on shared cores; the machine's own host).
+# BENCH_N requests per callgrind run; BENCH_ROWS=REGEX: only the rows it matches.
 BENCH_N ?= 300
+BENCH_HOSTS ?= $(OTHER_HOSTS)
 bench: module
 	cargo bench --bench reply
-	tests/bench/callgrind.sh $(MODULE_DIR) $(BENCH_N)
+	set -e; for h in '' $(BENCH_HOSTS); do $(MAKE) --no-print-directory -s bench-callgrind HOST_SUITE=$$h; done
 	tests/bench/sipp-compare.sh $(MODULE_DIR) 20000 4000
+
+# The callgrind rows of one host.
+bench-callgrind: module
+	$(HOST_ENV) tests/bench/callgrind.sh $(MODULE_DIR) $(BENCH_N)
 
 clean:
 	cargo clean

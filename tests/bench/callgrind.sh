@@ -7,12 +7,20 @@
 #   whole msg   the core's receive_msg per message, inclusive (parse, script, sl, send, free)
 #               (ratio to three decimals: the targets sit at 0.85 and 0.90, and 0.855 is not 0.85)
 #   reply       the module's reply function per reply, inclusive of the core it calls (ours: the
-#               script function with its parameters; native: sl_send_reply, without them)
+#               script function with its parameters; native: sl_send_reply, without them), less
+#               the hooks
+#   hooks       what the outgoing-reply hooks cost inside the reply, per reply, for both alike:
+#               with a module listening to SREV_SIP_REPLY_OUT (dlgs, which the stock config of
+#               6.0 and 6.1 loads), the reply parsed for it, the listeners, the parse freed;
+#               0 where none listens (the alloc column counts the parse's allocations too)
 #   ACK         the module's ACK filter per absorbed ACK, inclusive
 #   alloc       instructions spent in the host's allocators (pkg/shm malloc and free) inside the
 #               module's functions, per reply: a second run collects only inside them
 #   floor       the whole-message ratio a module costing nothing would reach: native's whole
-#               message less its reply and ACK filter, over native's whole message
+#               message less its reply (the hooks still run) and ACK filter, over native's
+# The host: the machine's own Kamailio, or the one in SL_RS_HOST_ROOT (a Debian root of
+# scripts/host-root.sh; make bench sets it per host), whose stock config is its own
+# /etc/kamailio/kamailio.cfg.
 # Configurations:
 #   stock    Debian's /etc/kamailio/kamailio.cfg, loadmodule "sl.so" pointed at the module, one
 #            forked UDP worker (-n 1): OPTIONS keepalive -> 200 Keepalive; INVITE to a
@@ -42,13 +50,28 @@ allocator() {
     awk '/[:](qm|fm|tlsf)_(malloc|free|realloc|mallocxz|reallocxf)[ (]/ { gsub(",", "", $1); s += $1 } END { print s + 0 }'
 }
 
+# hooks FILE: the outgoing-reply hooks, where the module pass collects (inside the module's
+# functions): the reply's parse and its free, and what the core's events run in the listening
+# modules (dlgs), less kex's memory statistics, which every allocation runs (native's reply
+# buffer too: that stays the module's own).
+hooks() {
+  { inclusive "$1" build_sip_msg_from_buf; inclusive "$1" free_sip_msg
+    callgrind_annotate --inclusive=yes --tree=calling --threshold=100 "$1" 2>/dev/null |
+      awk '/^ *[0-9,]+ .*\* .*[:]sr_event_exec \[/ { on = 1; next } on && !/>/ { on = 0 }
+           on && !/kex\.so/ { gsub(",", "", $1); print $1 }'
+  } | awk '{ s += $1 } END { print s + 0 }'
+}
+host_root=${SL_RS_HOST_ROOT:-}
+in_host=()
+[ -z "$host_root" ] || in_host=("$root/scripts/in-root.sh" "$host_root")
+
 # kamailio_cmd CONFIG DIR ALLOC PORT: the command line for one configuration.
 kamailio_cmd() {
   local cfg=$1 dir=$2 alloc=$3 port=$4 x=()
   [ "$alloc" = tlsf ] && x=(-x tlsf -X tlsf)
   case $cfg in
     stock)
-      sed "s|^loadmodule \"sl.so\"|loadmodule \"$dir/sl.so\"|" /etc/kamailio/kamailio.cfg >"$work/stock.cfg"
+      sed "s|^loadmodule \"sl.so\"|loadmodule \"$dir/sl.so\"|" "$host_root/etc/kamailio/kamailio.cfg" >"$work/stock.cfg"
       echo kamailio -DD -E -n 1 -f "$work/stock.cfg" -l "udp:127.0.0.1:$port" "${x[@]}" ;;
     minimal)
       echo kamailio -D -E -f "$root/tests/bench/minimal.cfg" -L "$dir:$native_dir" -A "SIP_PORT=$port" "${x[@]}" ;;
@@ -57,9 +80,10 @@ kamailio_cmd() {
   esac
 }
 
-# run CONFIG DIR ALLOC SHAPE [PAD] -> "whole reply ack alloc" per message / reply / ACK / reply
+# run CONFIG DIR ALLOC SHAPE [PAD] -> "whole reply ack alloc hooks" per message / reply / ACK /
+# reply / reply
 run() {
-  local cfg=$1 dir=$2 alloc=$3 shape=$4 pad=${5:-copied:0} port worker toggles msgs acks=0 req sl ack al
+  local cfg=$1 dir=$2 alloc=$3 shape=$4 pad=${5:-copied:0} port worker toggles msgs acks=0 req sl ack al own h
   local reply_fn=sl_rs_w_sl_send_reply ack_fn=sl_rs_filter_ack
   [ "$dir" = "$native_dir" ] && { reply_fn=sl_send_reply; ack_fn=sl_filter_ACK; }
   for pass in whole module; do
@@ -68,7 +92,7 @@ run() {
     toggles=()
     [ $pass = module ] && toggles=(--toggle-collect="$reply_fn" --toggle-collect="$ack_fn")
     # shellcheck disable=SC2046
-    valgrind --tool=callgrind --trace-children=yes "${toggles[@]}" --callgrind-out-file="$work/cg.%p" \
+    ${in_host[@]+"${in_host[@]}"} valgrind --tool=callgrind --trace-children=yes "${toggles[@]}" --callgrind-out-file="$work/cg.%p" \
       $(kamailio_cmd "$cfg" "$dir" "$alloc" "$port") -Y "$work" -P "$work/k.pid" >"$work/log" 2>&1 &
     kpid=$!
     python3 "$root/tests/bench/load.py" "$port" "$shape" "$n" "$pad" || { cat "$work/log" >&2; exit 1; }
@@ -79,12 +103,14 @@ run() {
       req=$(inclusive "$worker" receive_msg); sl=$(inclusive "$worker" "$reply_fn"); ack=$(inclusive "$worker" "$ack_fn")
     else
       al=$(for f in "$work"/cg.*; do allocator "$f"; done | sort -n | tail -n1)
+      h=$(for f in "$work"/cg.*; do hooks "$f"; done | sort -n | tail -n1)
     fi
   done
+  own=$(( ${sl:-0} - ${h:-0} ))
   msgs=$((n + 1))
   case $shape in invite | relay) msgs=$((2 * n + 1)); acks=$n ;; esac
-  awk -v r="${req:-0}" -v s="${sl:-0}" -v a="${ack:-0}" -v al="${al:-0}" -v m="$msgs" -v n="$((n + 1))" -v k="$acks" \
-    'BEGIN { printf "%d %d %d %d", r / m, s / n, (k ? a / k : 0), al / n }'
+  awk -v r="${req:-0}" -v s="${own:-0}" -v a="${ack:-0}" -v al="${al:-0}" -v h="$h" -v m="$msgs" -v n="$((n + 1))" -v k="$acks" \
+    'BEGIN { printf "%d %d %d %d %d", r / m, s / n, (k ? a / k : 0), al / n, h / n }'
 }
 
 label() {
@@ -94,23 +120,24 @@ label() {
   esac
 }
 
-echo "instructions per request (callgrind, $n requests per run; ours/native in brackets):"
-printf '%-8s %-5s %-26s %-30s %-6s %-20s %-18s %s\n' config alloc request "whole msg: ours native" floor \
-  "reply: ours native" "ACK: ours native" "alloc in module/reply: ours native"
+host_v=$(${in_host[@]+"${in_host[@]}"} kamailio -V | sed -n 's/^version: //p')
+echo "instructions per request (callgrind, $n requests per run; ours/native in brackets), host $host_v:"
+printf '%-8s %-5s %-26s %-30s %-6s %-20s %-18s %-36s %s\n' config alloc request "whole msg: ours native" floor \
+  "reply: ours native" "ACK: ours native" "alloc in module/reply: ours native" "hooks/reply: ours native"
 for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock tlsf relay" \
   "minimal qm options" "minimal tlsf options" "minimal qm invite" "minimal tlsf invite" \
   "forked qm options" "forked qm invite"; do
   [[ $row =~ ${BENCH_ROWS:-.} ]] || continue
   read -r cfg alloc shape <<<"$row"
-  read -r ow os oa oal <<<"$(run "$cfg" "$ours_dir" "$alloc" "$shape")"
-  read -r nw ns na nal <<<"$(run "$cfg" "$native_dir" "$alloc" "$shape")"
+  read -r ow os oa oal oh <<<"$(run "$cfg" "$ours_dir" "$alloc" "$shape")"
+  read -r nw ns na nal nh <<<"$(run "$cfg" "$native_dir" "$alloc" "$shape")"
   awk -v c="$cfg" -v al="$alloc" -v l="$(label "$shape")" -v ow="$ow" -v nw="$nw" -v os="$os" -v ns="$ns" \
-    -v oa="$oa" -v na="$na" -v oal="$oal" -v nal="$nal" 'BEGIN {
+    -v oa="$oa" -v na="$na" -v oal="$oal" -v nal="$nal" -v oh="$oh" -v nh="$nh" 'BEGIN {
       per = (oa > 0 ? 2 : 1)  # messages per call: the request, and its ACK
       floor = (per * nw - ns - na * (per - 1)) / (per * nw)
       printf "%-8s %-5s %-26s %6d %6d (%.3f)          %.3f  %5d %5d (%.2f)   ", c, al, l, ow, nw, ow / nw, floor, os, ns, os / ns
       if (oa > 0) printf "%5d %5d (%.2f)  ", oa, na, oa / na; else printf "%-18s ", "-"
-      printf "%d %d\n", oal, nal }'
+      printf "%-36s %d %d\n", oal " " nal, oh, nh }'
 done
 
 [[ size =~ ${BENCH_ROWS:-.} ]] || exit 0
