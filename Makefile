@@ -141,7 +141,7 @@ deb: module
 	set -e; for h in $(DEB_HOSTS); do \
 		if $(MAKE) --no-print-directory -s module HOST_SUITE=$$h >target/deb-$$h.log 2>&1; then \
 			scripts/make-deb.sh target/$$h/module/sl.so target/deb/$$h $$(scripts/host-root.sh $$h); \
-		else echo "deb: no package for $$h: $$(grep -m1 -E '^(fetch-kamailio-src|host-cdefs|host-env):' target/deb-$$h.log)"; fi; \
+		else echo "deb: no package for $$h: $$(grep -E '^(fetch-kamailio-src|host-[a-z]+): ' target/deb-$$h.log | tail -n1)"; fi; \
 	done
 
 # Each package lintian-clean, then installed into a clean root of its host with Debian's stock

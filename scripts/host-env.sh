@@ -10,12 +10,9 @@ host=${1-} cache=${2:?usage: host-env.sh HOST CACHE_DIR [KAMAILIO_SRC]} src=${3-
 here=$(cd "$(dirname "$0")" && pwd)
 root=
 if [ -n "$host" ]; then
-  root=$("$here/host-root.sh" "$host") || { echo "host-env: host $host cannot be had here" >&2; exit 1; }
+  root=$("$here/host-root.sh" "$host") || exit 1
 fi
-if [ -z "$src" ]; then
-  src=$("$here/fetch-kamailio-src.sh" "$cache" $root) || {
-    echo "host-env: no Kamailio source for host ${host:-of this machine}: the module is not built (KAMAILIO_SRC=<tree of that version> builds it from another tree)" >&2
-    exit 1; }
-fi
+# Each script says in its own line why it stops.
+[ -n "$src" ] || src=$("$here/fetch-kamailio-src.sh" "$cache" $root) || exit 1
 cdefs=$("$here/host-cdefs.sh" "$src" $root) || exit 1
 printf 'export SL_RS_HOST_ROOT=%q KAMAILIO_SRC=%q KAMAILIO_CDEFS=%q\n' "$root" "$src" "$cdefs"
