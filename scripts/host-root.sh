@@ -23,8 +23,9 @@ if [ "${2:-}" = clean ]; then
   packages=kamailio
 elif [ -n "$source" ]; then
   root="$repo/target/hosts/$host"
-  # The runtime libraries of what host-source.sh builds (app_lua, kamcmd), beside the peers.
-  packages=liblua5.1-0,libreadline8,sip-tester,valgrind
+  # The runtime libraries of what host-source.sh builds (app_lua, kamcmd), /etc/protocols
+  # (the core looks TCP up by name), the peers.
+  packages=liblua5.1-0,libreadline8,netbase,sip-tester,valgrind
 else
   root="$repo/target/hosts/$host"
   packages=kamailio,kamailio-lua-modules,sip-tester,valgrind
