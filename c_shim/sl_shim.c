@@ -129,6 +129,15 @@ int sl_shim_parser_strict(void)
 	return (ksr_sip_parser_mode & KSR_SIP_PARSER_MODE_STRICT) != 0;
 }
 
+unsigned long long sl_shim_via_params_flag(void)
+{
+#ifdef SL_HOST_VIA_XAVP_PARAMS
+	return FL_ADD_XAVP_VIA_REPLY_PARAMS;
+#else
+	return 0;
+#endif
+}
+
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
 {
 #ifdef SL_HOST_VIA_XAVP_PARAMS

@@ -77,6 +77,8 @@ pub struct HostConfig {
     pub server_header: Option<&'static [u8]>,
     /// The core's `sip_warning`: replies carry its `Warning:` line.
     pub sip_warning: bool,
+    /// The message flag that asks for extra first-Via parameters (6.0; 0 on 5.6).
+    pub via_params_flag: u64,
 }
 
 impl HostConfig {
@@ -89,6 +91,8 @@ impl HostConfig {
             server_header: (!p.is_null()).then(|| unsafe { host_bytes(p, len) }),
             // SAFETY: reads a core global.
             sip_warning: unsafe { sl_shim_sip_warning() } != 0,
+            // SAFETY: a constant of the shim.
+            via_params_flag: unsafe { sl_shim_via_params_flag() },
         }
     }
 }
@@ -271,6 +275,11 @@ impl Host for Msg {
     }
 
     fn via_extra(&self) -> Option<&[u8]> {
+        // Only when the script asked (a flag of the message): most replies skip the shim.
+        let flag = GLOBAL.get().map_or(0, |g| g.host_config.via_params_flag);
+        if super::msg::flags(self) & flag == 0 {
+            return None;
+        }
         let mut len = 0;
         // SAFETY: valid message (type invariant); the shim writes `len` when it returns text.
         let p = unsafe { sl_shim_via_extra(self.raw(), &mut len) };

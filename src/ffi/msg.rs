@@ -329,12 +329,16 @@ pub fn bytes(msg: &Msg) -> &[u8] {
     unsafe { super::host::host_bytes((*m).buf, usize::try_from((*m).len).unwrap_or(0)) }
 }
 
+/// The message's flags (`msg_flags`: 32 bits in 5.6, 64 in 6.0).
+pub fn flags(msg: &Msg) -> u64 {
+    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+    unsafe { u64::from((*m).msg_flags) }
+}
+
 /// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
 pub fn no_reply(msg: &Msg) -> bool {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
-    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read. (The
-    // flags word is 32 bits in 5.6, 64 in 6.0.)
-    unsafe { u64::from((*m).msg_flags) & u64::from(sys::FL_MSG_NOREPLY) != 0 }
+    flags(msg) & u64::from(sys::FL_MSG_NOREPLY) != 0
 }
 
 /// The script queued text for the reply (`append_to_reply`, a reply body).

@@ -35,6 +35,7 @@ extern "C" {
     pub fn sl_shim_msg_mark_final_reply(msg: *mut sip_msg);
     pub fn sl_shim_host_features() -> c_int;
     pub fn sl_shim_parser_strict() -> c_int;
+    pub fn sl_shim_via_params_flag() -> u64;
     pub fn sl_shim_via_extra(msg: *mut sip_msg, len: *mut usize) -> *const c_char;
     pub fn sl_shim_msg_force_rport(msg: *mut sip_msg) -> c_int;
     pub fn sl_shim_received_test(msg: *mut sip_msg) -> c_int;
