@@ -38,16 +38,20 @@ ours_dir=$(cd "${1:?usage: callgrind.sh MODULE_DIR [N]}" && pwd)
 n=${2:-300}
 . "$(dirname "$0")/lib.sh"
 
+# callgrind_annotate from /: it leaves a line's object ([/usr/.../kex.so]) out where the
+# line's source lies under the working folder, and the rules below read objects.
+annotate() { (cd / && callgrind_annotate "$@" 2>/dev/null); }
+
 # inclusive FILE FUNCTION: inclusive instructions of FUNCTION in a callgrind output file.
 inclusive() {
-  callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+  annotate --inclusive=yes --threshold=100 "$1" |
     awk -v f="$2" '$0 ~ ("[:]" f " ") || $0 ~ ("[:]" f "$") { gsub(",", "", $1); print $1; exit }'
 }
 
 # allocator FILE: instructions in the host's allocator functions (self cost).
 allocator() {
-  callgrind_annotate --threshold=100 "$1" 2>/dev/null |
-    awk '/[:](qm|fm|tlsf)_(malloc|free|realloc|mallocxz|reallocxf)[ (]/ { gsub(",", "", $1); s += $1 } END { print s + 0 }'
+  annotate --threshold=100 "$1" |
+    awk '/[:](qm|fm|tlsf)_(malloc|free|realloc|mallocxz|reallocxf)[ (]/ { gsub(",", "", $1); s += $1 } END { printf "%d\n", s }'
 }
 
 # hooks FILE: the outgoing-reply hooks, where the module pass collects (inside the module's
@@ -55,11 +59,17 @@ allocator() {
 # modules (dlgs), less kex's memory statistics, which every allocation runs (native's reply
 # buffer too: that stays the module's own).
 hooks() {
-  { inclusive "$1" build_sip_msg_from_buf; inclusive "$1" free_sip_msg
-    callgrind_annotate --inclusive=yes --tree=calling --threshold=100 "$1" 2>/dev/null |
+  { inclusive "$1" build_sip_msg_from_buf
+    # the parse freed by the module itself (a listener may parse and free messages of its own,
+    # counted with the listener)
+    annotate --inclusive=yes --tree=caller --threshold=100 "$1" |
+      awk '/^$/ { n = 0; next } /</ { line[n++] = $0; next }
+           /\* .*[:]free_sip_msg \[/ { for (i = 0; i < n; i++) if (line[i] ~ /\/sl\.so\]$/) {
+             split(line[i], f, " "); gsub(",", "", f[1]); print f[1] } }'
+    annotate --inclusive=yes --tree=calling --threshold=100 "$1" |
       awk '/^ *[0-9,]+ .*\* .*[:]sr_event_exec \[/ { on = 1; next } on && !/>/ { on = 0 }
            on && !/kex\.so/ { gsub(",", "", $1); print $1 }'
-  } | awk '{ s += $1 } END { print s + 0 }'
+  } | awk '{ s += $1 } END { printf "%d\n", s }'
 }
 host_root=${SL_RS_HOST_ROOT:-}
 in_host=()
@@ -97,13 +107,17 @@ run() {
     kpid=$!
     python3 "$root/tests/bench/load.py" "$port" "$shape" "$n" "$pad" || { cat "$work/log" >&2; exit 1; }
     kill "$kpid"; wait "$kpid" 2>/dev/null || true; kpid=
+    # The workers' valgrind instances write their files as they exit, after the main process.
+    for _ in $(seq 150); do pgrep -f -- "--callgrind-out-file=$work/cg" >/dev/null || break; sleep 0.2; done
     if [ $pass = whole ]; then
       # the process that answered is the one that ran receive_msg most
       worker=$(for f in "$work"/cg.*; do echo "$(inclusive "$f" receive_msg || true) $f"; done | sort -n | tail -n1 | cut -d' ' -f2)
-      req=$(inclusive "$worker" receive_msg); sl=$(inclusive "$worker" "$reply_fn"); ack=$(inclusive "$worker" "$ack_fn")
+      req=$(inclusive "$worker" receive_msg); ack=$(inclusive "$worker" "$ack_fn")
     else
-      al=$(for f in "$work"/cg.*; do allocator "$f"; done | sort -n | tail -n1)
-      h=$(for f in "$work"/cg.*; do hooks "$f"; done | sort -n | tail -n1)
+      # The reply and its hooks from the same run: where a timer process frees shared memory
+      # (dlgs), the heap, and so an allocation's cost, differs from run to run.
+      worker=$(for f in "$work"/cg.*; do echo "$(inclusive "$f" "$reply_fn" || true) $f"; done | sort -n | tail -n1 | cut -d' ' -f2)
+      sl=$(inclusive "$worker" "$reply_fn"); h=$(hooks "$worker"); al=$(allocator "$worker")
     fi
   done
   own=$(( ${sl:-0} - ${h:-0} ))
@@ -120,7 +134,7 @@ label() {
   esac
 }
 
-host_v=$(${in_host[@]+"${in_host[@]}"} kamailio -V | sed -n 's/^version: //p')
+host_v=$(${in_host[@]+"${in_host[@]}"} kamailio -V | sed -n 's/^version: //p' | sed 's/ *$//')
 echo "instructions per request (callgrind, $n requests per run; ours/native in brackets), host $host_v:"
 printf '%-8s %-5s %-26s %-30s %-6s %-20s %-18s %-36s %s\n' config alloc request "whole msg: ours native" floor \
   "reply: ours native" "ACK: ours native" "alloc in module/reply: ours native" "hooks/reply: ours native"
@@ -145,7 +159,7 @@ done
 cc -O2 -Wl,-z,now -o "$work/memcpy" "$root/tests/bench/memcpy.c"
 copy_cost() {
   valgrind --tool=callgrind --toggle-collect=copy --callgrind-out-file="$work/mc.out" "$work/memcpy" "$1" >/dev/null 2>&1
-  callgrind_annotate "$work/mc.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+  annotate "$work/mc.out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
 }
 pad=4096
 memcpy=$(($(copy_cost $pad) - $(copy_cost 0)))
