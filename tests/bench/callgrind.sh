@@ -51,7 +51,7 @@ inclusive() {
 # allocator FILE: instructions in the host's allocator functions (self cost).
 allocator() {
   annotate --threshold=100 "$1" |
-    awk '/[:](qm|fm|tlsf)_(malloc|free|realloc|mallocxz|reallocxf)[ (]/ { gsub(",", "", $1); s += $1 } END { printf "%d\n", s }'
+    awk '/[:](qm|fm|tlsf)_(malloc|free|realloc|mallocxz|reallocxf)[ (]/ { gsub(",", "", $1); s += $1 } END { printf "%.0f\n", s }'
 }
 
 # hooks FILE: the outgoing-reply hooks, where the module pass collects (inside the module's
@@ -69,7 +69,7 @@ hooks() {
     annotate --inclusive=yes --tree=calling --threshold=100 "$1" |
       awk '/^ *[0-9,]+ .*\* .*[:]sr_event_exec \[/ { on = 1; next } on && !/>/ { on = 0 }
            on && !/kex\.so/ { gsub(",", "", $1); print $1 }'
-  } | awk '{ s += $1 } END { printf "%d\n", s }'
+  } | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 host_root=${SL_RS_HOST_ROOT:-}
 in_host=()
