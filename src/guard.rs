@@ -100,4 +100,24 @@ mod tests {
         // The guard still works after a caught panic.
         assert_eq!(ffi_guard("t", -1, || 3), 3);
     }
+
+    #[test]
+    fn the_reason_panic_point_fires_for_its_reason_only_with_the_test_feature() {
+        let fired = |r: &'static [u8]| panic::catch_unwind(|| test_panic_point(r)).is_err();
+        assert!(!fired(b"Busy Here"));
+        assert_eq!(fired(b"sl-rs-panic"), cfg!(feature = "panic-test"));
+    }
+
+    #[cfg(feature = "panic-test")]
+    #[test]
+    fn an_entry_named_in_sl_rs_panic_panics_on_its_first_call_only() {
+        // The only test that reads SL_RS_PANIC.
+        std::env::set_var("SL_RS_PANIC", "guard-test-a,guard-test-b");
+        assert_eq!(ffi_guard("guard-test-a", -1, || 1), -1);
+        assert_eq!(ffi_guard("guard-test-a", -1, || 1), 1);
+        assert_eq!(ffi_guard("guard-test-b", -1, || 2), -1);
+        assert_eq!(ffi_guard("guard-test-c", -1, || 3), 3);
+        assert_eq!(ffi_guard("guard-test", -1, || 4), 4);
+        std::env::remove_var("SL_RS_PANIC");
+    }
 }

@@ -226,6 +226,44 @@ mod tests {
         }
     }
 
+    /// The name of the `sl.stats` field a counter is shown as.
+    fn field(c: Counter) -> &'static str {
+        RPC_FIELDS
+            .iter()
+            .find(|(_, f)| *f == c)
+            .map(|(n, _)| n.to_str().unwrap())
+            .unwrap_or_else(|| panic!("{c:?} is no reply counter"))
+    }
+
+    #[test]
+    fn every_code_lands_in_its_own_counter_its_class_or_xxx() {
+        // Native's codes with a counter of their own; every other code counts in its class.
+        const OWN: [u16; 13] = [200, 202, 300, 301, 302, 400, 401, 403, 404, 407, 408, 483, 500];
+        for code in 0..=1000u16 {
+            let want = match code {
+                c if OWN.contains(&c) => c.to_string(),
+                100..=699 => format!("{}xx", code / 100),
+                _ => "xxx".to_string(),
+            };
+            assert_eq!(field(Counter::for_code(code)), want, "code {code}");
+        }
+    }
+
+    #[test]
+    fn sent_replies_sums_every_reply_counter_and_nothing_else() {
+        let c = Counters::default();
+        for (_, counter) in RPC_FIELDS {
+            c.add(counter);
+        }
+        c.reply_error();
+        c.failure();
+        c.filtered_ack();
+        assert_eq!(c.value(Stat::SentReplies), RPC_FIELDS.len() as u64);
+        for (_, counter) in RPC_FIELDS {
+            assert_eq!(c.get(counter), 1, "{counter:?}");
+        }
+    }
+
     #[test]
     fn counts_sum_and_separate() {
         let c = Counters::default();
