@@ -91,6 +91,10 @@ mod host {
             .include(crate_dir.join("c_shim"))
             .define("MOD_NAME", "\"sl\"")
             .flag("-pthread")
+            // Log lines and debug info name c_shim/send.c and core/forward.h, as Kamailio's
+            // own modules do, not the build machine's folders.
+            .flag(format!("-ffile-prefix-map={}/=", crate_dir.display()))
+            .flag(format!("-ffile-prefix-map={}/=", src.display()))
             .warnings(true)
             .warnings_into_errors(true)
             .extra_warnings(false);

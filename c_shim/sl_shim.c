@@ -78,14 +78,16 @@ const char *sl_shim_param_default_reason(size_t *len)
 
 /* ---- (b) wrappers ---- */
 
+/* The line comes whole from Rust, `sl [file:line]: function(): ` included (LM_* would name
+ * this function instead); the host still filters it by the module's debug level. */
 void sl_shim_log(int level, const char *text, size_t len)
 {
 	int n = len > 4096 ? 4096 : (int)len;
 	switch (level) {
-		case SL_SHIM_ERR: LM_ERR("%.*s\n", n, text); break;
-		case SL_SHIM_WARN: LM_WARN("%.*s\n", n, text); break;
-		case SL_SHIM_INFO: LM_INFO("%.*s\n", n, text); break;
-		default: LM_DBG("%.*s\n", n, text); break;
+		case SL_SHIM_ERR: LOG_FN(DEFAULT_FACILITY, L_ERR, "", "%.*s\n", n, text); break;
+		case SL_SHIM_WARN: LOG_FN(DEFAULT_FACILITY, L_WARN, "", "%.*s\n", n, text); break;
+		case SL_SHIM_INFO: LOG_FN(DEFAULT_FACILITY, L_INFO, "", "%.*s\n", n, text); break;
+		default: LOG_FN(DEFAULT_FACILITY, L_DBG, "", "%.*s\n", n, text); break;
 	}
 }
 

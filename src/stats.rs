@@ -238,7 +238,9 @@ mod tests {
     #[test]
     fn every_code_lands_in_its_own_counter_its_class_or_xxx() {
         // Native's codes with a counter of their own; every other code counts in its class.
-        const OWN: [u16; 13] = [200, 202, 300, 301, 302, 400, 401, 403, 404, 407, 408, 483, 500];
+        const OWN: [u16; 13] = [
+            200, 202, 300, 301, 302, 400, 401, 403, 404, 407, 408, 483, 500,
+        ];
         for code in 0..=1000u16 {
             let want = match code {
                 c if OWN.contains(&c) => c.to_string(),

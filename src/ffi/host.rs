@@ -11,19 +11,40 @@ use crate::reply::totag::TagInput;
 use crate::reply::Lump;
 use crate::sip::Split;
 
-/// Logs one line through the host's `LM_*` macros.
-pub fn log(level: c_int, text: &str) {
-    // SAFETY: `text` is valid for `len` bytes for the call; the shim copies it into the log.
-    unsafe { sl_shim_log(level, text.as_ptr().cast(), text.len()) }
+/// Logs one line through the host's logging, as written: [`log_at`] starts it with where it
+/// comes from.
+pub fn log(level: c_int, line: &str) {
+    // SAFETY: `line` is valid for `len` bytes for the call; the shim copies it into the log.
+    unsafe { sl_shim_log(level, line.as_ptr().cast(), line.len()) }
+}
+
+/// The name of the function a macro is expanded in (closures skipped): the `func()` of a log
+/// line.
+macro_rules! fn_name {
+    () => {{
+        fn here() {}
+        fn type_name_of<T>(_: T) -> &'static str {
+            core::any::type_name::<T>()
+        }
+        let path = type_name_of(here);
+        path.strip_suffix("::here")
+            .unwrap_or(path)
+            .rsplit("::")
+            .find(|s| *s != "{{closure}}")
+            .unwrap_or(path)
+    }};
 }
 
 // A line is formatted only when the host would print it: the ACK filter and the reply path
-// log at debug level on every message.
-macro_rules! log_at { ($level:expr, $($a:tt)*) => { if $crate::ffi::host::enabled($level) { $crate::ffi::host::log($level, &format!($($a)*)) } } }
+// log at debug level on every message. It reads as every module's lines do,
+// `sl [file:line]: function(): text`, naming the Rust file, line and function it comes from.
+macro_rules! log_at { ($level:expr, $($a:tt)*) => { if $crate::ffi::host::enabled($level) {
+    $crate::ffi::host::log($level, &format!("sl [{}:{}]: {}(): {}", file!(), line!(), $crate::ffi::host::fn_name!(), format_args!($($a)*)))
+} } }
 macro_rules! log_err { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::shim::SL_SHIM_ERR, $($a)*) } }
 macro_rules! log_info { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::shim::SL_SHIM_INFO, $($a)*) } }
 macro_rules! log_dbg { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::shim::SL_SHIM_DBG, $($a)*) } }
-pub(crate) use {log_at, log_dbg, log_err, log_info};
+pub(crate) use {fn_name, log_at, log_dbg, log_err, log_info};
 
 /// Whether the host prints lines of `level` (its `debug` setting, per module).
 pub fn enabled(level: c_int) -> bool {

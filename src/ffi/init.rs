@@ -3,7 +3,7 @@
 //! `child_init` per process, `mod_destroy` at shutdown. Each body runs behind `ffi_guard`.
 use core::ffi::{c_int, c_uint};
 
-use super::host::{host_bytes, log, log_dbg, log_err, Global, HostConfig, SharedBlock, GLOBAL};
+use super::host::{host_bytes, log_dbg, log_err, Global, HostConfig, SharedBlock, GLOBAL};
 use super::shim::*;
 use crate::guard::ffi_guard;
 use crate::module::Module;
@@ -16,7 +16,7 @@ use crate::stats::STATS;
 const ACK_WINDOW_SECONDS: c_uint = 2;
 
 pub(super) fn report_panic(text: &str) {
-    log(SL_SHIM_ERR, text);
+    log_err!("{text}");
 }
 
 /// `mod_init`: runs once in the main process, before the workers fork.
