@@ -102,6 +102,27 @@ mod tests {
     }
 
     #[test]
+    fn a_caught_panic_is_reported_once_to_the_sink_with_its_entry_and_message() {
+        static REPORTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        fn sink(line: &str) {
+            REPORTS.lock().unwrap().push(line.to_string());
+        }
+        // The only test that sets the sink (the first call wins, as in mod_init).
+        set_report_sink(sink);
+        assert_eq!(ffi_guard("sink-test", 0, || -> i32 { panic!("kaboom") }), 0);
+        assert_eq!(ffi_guard("sink-test-ok", 5, || 6), 6);
+        let reports = REPORTS.lock().unwrap();
+        let ours: Vec<_> = reports.iter().filter(|r| r.contains("sink-test")).collect();
+        assert_eq!(ours.len(), 1, "{reports:?}");
+        assert!(
+            ours[0].starts_with("sl-rs: panic caught in sink-test, returning an error: ")
+                && ours[0].contains("kaboom"),
+            "{}",
+            ours[0]
+        );
+    }
+
+    #[test]
     fn the_reason_panic_point_fires_for_its_reason_only_with_the_test_feature() {
         let fired = |r: &'static [u8]| panic::catch_unwind(|| test_panic_point(r)).is_err();
         assert!(!fired(b"Busy Here"));
