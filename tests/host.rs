@@ -87,14 +87,20 @@ fn replies_equal_the_native_module_for_every_shape() {
             failures.push(format!("--- {name}\nours:   {a:?}\nnative: {b:?}"));
         }
     }
-    // A refusal names the header and why, in one line at error level, as the core's does.
+    // A refusal names the header and why, in one line at error level, as the core's does, and
+    // says where it comes from as every module's lines do: `sl [src/x.rs:N]: function(): `.
+    let log = ours.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("sl_send_reply: duplicate Content-Length header; no reply sent"))
+        .unwrap_or_else(|| panic!("no refusal line:\n{log}"));
+    let at = line
+        .split_once("ERROR: sl [src/")
+        .and_then(|(_, rest)| rest.split_once("]: "))
+        .unwrap_or_else(|| panic!("no Rust source location: {line}"));
     assert!(
-        ours.log_text().contains("ERROR: sl [")
-            && ours
-                .log_text()
-                .contains("sl_send_reply: duplicate Content-Length header; no reply sent"),
-        "{}",
-        ours.log_text()
+        at.0.contains(".rs:") && at.1.contains("(): sl_send_reply: duplicate"),
+        "{line}"
     );
     // The same over TCP: the reply must come back on the request's connection.
     for m in ["INVITE", "OPTIONS"] {
