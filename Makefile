@@ -7,7 +7,7 @@
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 300) each
 #   make fuzz-wire  WIRE_N (default 20000) mutated requests to ours and native, compared
 #                   (WIRE_LENIENT=1: both under Kamailio's sip_parser_mode=0)
-#   make mutants mutation testing of src/sip and src/reply
+#   make mutants mutation testing of the pure core, the module layer, the statistics and the guard
 #   make soak    the load and memory test with 100000 calls, on the release module
 SHELL := /bin/bash
 .DEFAULT_GOAL := module
@@ -126,7 +126,8 @@ test-wire: module
 	$(HOST_ENV) tests/wire/wire.py -n 1000 --seed 7 $(MODULE_DIR)
 	$(HOST_ENV) tests/wire/wire.py -n 300 --seed 8 --lenient $(MODULE_DIR)
 
-# Mutation testing of the pure reader and builder (.cargo/mutants.toml): every mutant must be
+# Mutation testing of src/sip, src/reply, src/module, src/stats.rs and src/guard.rs with the
+# unit tests (.cargo/mutants.toml): every mutant must be
 # caught by the unit tests (or excluded there, with its reason).
 # Its exit code 3 says some mutants hung until the timeout: those are caught too (a loop that no
 # longer ends fails its test); 2 (a mutant missed) and anything else fail.
