@@ -358,34 +358,45 @@ pub(super) fn forward_reply(msg: *mut sip_msg, code: &[u8], reason: &[u8]) -> c_
     }
 }
 
+#[inline(always)]
 pub(super) fn script_result(func: &str, r: Result<(), ReplyError>) -> c_int {
     match r {
         Ok(()) => 1,
-        Err(ReplyError::NoReply) => {
+        Err(e) => script_error(func, e),
+    }
+}
+
+/// Logs why a reply was not sent; the script's return value. Out of line: hardly any reply
+/// takes this way.
+#[cold]
+#[inline(never)]
+fn script_error(func: &str, e: ReplyError) -> c_int {
+    match e {
+        ReplyError::NoReply => {
             log_info!("{func}: message marked with no-reply flag");
             -2
         }
-        Err(ReplyError::Sl(e)) => {
+        ReplyError::Sl(e) => {
             log_err!("{func}: {e}; no reply sent");
             -1
         }
-        Err(ReplyError::Send) => {
+        ReplyError::Send => {
             log_err!("{func}: sending the reply failed");
             -1
         }
-        Err(ReplyError::Tm) => {
+        ReplyError::Tm => {
             log_err!("{func}: tm could not send the reply");
             -1
         }
-        Err(ReplyError::FinalSent) => {
+        ReplyError::FinalSent => {
             log_info!("{func}: message marked with final-reply flag");
             -2
         }
-        Err(ReplyError::Delayed) => {
+        ReplyError::Delayed => {
             log_info!("{func}: message marked with delayed-reply flag");
             -3
         }
-        Err(ReplyError::Busy) => {
+        ReplyError::Busy => {
             log_err!("{func}: called while another reply is being sent (from an sl event callback?); not sent");
             -1
         }
