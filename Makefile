@@ -32,7 +32,8 @@ MODULE_DIR   := $(HOST_OUT)/module
 HOST_ENV      = hostenv=$$(scripts/host-env.sh '$(HOST_SUITE)' $(HOST_CACHE) '$(KAMAILIO_SRC)') && eval "$$hostenv" &&
 # Runs a host command (kamailio, kamcmd, sipp) on the host under test (after HOST_ENV).
 IN_HOST       = $${SL_RS_HOST_ROOT:+scripts/in-root.sh $$SL_RS_HOST_ROOT}
-# The other hosts `make test` runs the host suite against, beside the machine's own.
+# The other hosts `make test` runs the host suite against, beside the machine's own (their
+# sub-makes clear KAMAILIO_SRC: a tree given for the machine's host is not theirs).
 OTHER_HOSTS  := trixie upstream-6.1
 # The hosts Debian packages are made for beside the machine's own: one whose source package apt
 # cannot fetch (forky's 6.1.5 here) is skipped with one line.
@@ -60,11 +61,11 @@ test: deps check test-rust test-c test-host test-wire test-other-hosts test-vers
 
 # The host suite and the short wire run again on every other supported Kamailio.
 test-other-hosts:
-	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory test-host test-wire HOST_SUITE=$$h; done
+	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory test-host test-wire HOST_SUITE=$$h KAMAILIO_SRC=; done
 
 # Each host refuses the module built for every other with the core's version line.
 test-versions: module
-	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory module HOST_SUITE=$$h; done
+	set -e; for h in $(OTHER_HOSTS); do $(MAKE) --no-print-directory module HOST_SUITE=$$h KAMAILIO_SRC=; done
 	hosts="- $(CURDIR)/target/module"; \
 	for h in $(OTHER_HOSTS); do hosts="$$hosts;$$(scripts/host-root.sh $$h) $(CURDIR)/target/$$h/module"; done; \
 	$(HOST_ENV) SL_RS_VERSION_HOSTS="$$hosts" cargo test \
@@ -140,7 +141,7 @@ deb: module
 	rm -rf target/deb
 	scripts/make-deb.sh $(MODULE_DIR)/sl.so target/deb/$$(. /etc/os-release && echo $$VERSION_CODENAME)
 	set -e; for h in $(DEB_HOSTS); do \
-		if $(MAKE) --no-print-directory -s module HOST_SUITE=$$h >target/deb-$$h.log 2>&1; then \
+		if $(MAKE) --no-print-directory -s module HOST_SUITE=$$h KAMAILIO_SRC= >target/deb-$$h.log 2>&1; then \
 			scripts/make-deb.sh target/$$h/module/sl.so target/deb/$$h $$(scripts/host-root.sh $$h); \
 		else echo "deb: no package for $$h: $$(grep -E '^(fetch-kamailio-src|host-[a-z]+): ' target/deb-$$h.log | tail -n1)"; fi; \
 	done
@@ -172,7 +173,8 @@ BENCH_N ?= 300
 BENCH_HOSTS ?= $(OTHER_HOSTS)
 bench: module
 	cargo bench --bench reply
-	set -e; for h in '' $(BENCH_HOSTS); do $(MAKE) --no-print-directory -s bench-callgrind HOST_SUITE=$$h; done
+	set -e; for h in '' $(BENCH_HOSTS); do $(MAKE) --no-print-directory -s bench-callgrind HOST_SUITE=$$h \
+		KAMAILIO_SRC=$$([ -n "$$h" ] || echo '$(KAMAILIO_SRC)'); done
 	tests/bench/sipp-compare.sh $(MODULE_DIR) 20000 4000
 
 # The callgrind rows of one host.
