@@ -145,7 +145,9 @@ const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
 #ifdef SL_HOST_VIA_XAVP_PARAMS
 	str x = STR_NULL;
 
-	if ((msg->msg_flags & FL_ADD_XAVP_VIA_REPLY_PARAMS) && _ksr_xavp_via_reply_params.len > 0) {
+	/* Rust asks only for a message with FL_ADD_XAVP_VIA_REPLY_PARAMS set (it reads msg_flags) */
+	(void)msg;
+	if (_ksr_xavp_via_reply_params.len > 0) {
 		x.s = pv_get_buffer();
 		x.len = xavp_serialize_fields_style(
 				&_ksr_xavp_via_reply_params, 1, x.s, pv_get_buffer_size());

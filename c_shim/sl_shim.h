@@ -57,8 +57,9 @@ int sl_shim_parser_strict(void);
 /* The message flag a script sets to ask for extra first-Via parameters (6.0's
  * FL_ADD_XAVP_VIA_REPLY_PARAMS; 0 on 5.6, which has none): Rust asks for them only then. */
 unsigned long long sl_shim_via_params_flag(void);
-/* The extra first-Via parameters the script asked for (6.0), in the core's PV buffer, valid
- * until the next use of that buffer in this process; NULL when none. */
+/* The extra first-Via parameters the script asked for (6.0; call it only for a message that
+ * carries sl_shim_via_params_flag), in the core's PV buffer, valid until the next use of that
+ * buffer in this process; NULL when none. */
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len);
 int sl_shim_msg_force_rport(struct sip_msg *msg);
 int sl_shim_received_test(struct sip_msg *msg);
