@@ -49,6 +49,7 @@ deps:
 # mapped (overwriting a mapped library in place changes the code under it).
 module: deps
 	$(HOST_ENV) cargo build --release --features kamailio --target-dir $(HOST_OUT)
+	scripts/check-exports.sh $(HOST_OUT)/release/libsl_rs.so
 	mkdir -p $(MODULE_DIR) && cp $(HOST_OUT)/release/libsl_rs.so $(MODULE_DIR)/.sl.so.new \
 		&& mv -f $(MODULE_DIR)/.sl.so.new $(MODULE_DIR)/sl.so
 
@@ -74,7 +75,7 @@ test-versions: module
 # Formatting, lints and the committed header are part of the test.
 check:
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features capi -- -D warnings
 	$(HOST_ENV) cargo clippy --features kamailio,panic-test --all-targets -- -D warnings
 
 # The unit tests run a second time under valgrind (memcheck): 0 errors, no definite leak.
@@ -86,7 +87,7 @@ test-rust:
 
 # The C harness links the library (built without the host) through include/sl_rs.h.
 test-c:
-	cargo build --release --features panic-test --target-dir target/harness
+	cargo build --release --features capi,panic-test --target-dir target/harness
 	cc -Wall -Wextra -Werror -g -Iinclude tests/c/harness.c -o target/harness/harness \
 		-Ltarget/harness/release -lsl_rs -Wl,-rpath,$(CURDIR)/target/harness/release
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \

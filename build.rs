@@ -2,8 +2,10 @@
 //! 1. Always: generate the C API header from `src/capi.rs` with cbindgen into `OUT_DIR`
 //!    (`tests/generated_fresh.rs` compares it with the committed `include/sl_rs.h`).
 //! 2. Feature `kamailio`: compile the C shim (`c_shim/*.c`) against the host's headers with the host's
-//!    own compile defines, and generate Rust types for the host structs Rust touches
-//!    (`struct module_exports`) with bindgen, from the same headers and defines.
+//!    own compile defines; generate Rust types for the host structs Rust touches
+//!    (`struct module_exports`, `struct sip_msg`...) with bindgen, from the same headers and
+//!    defines; and generate the Rust side of `c_shim/sl_shim.h` (the shim's functions and the
+//!    table of Rust entries it calls), so neither side retypes the other.
 //!
 //! Inputs for 2, set by the Makefile (`make module`): `KAMAILIO_SRC` (a Kamailio source tree
 //! of the installed version) and `KAMAILIO_CDEFS` (its `make printcdefs` output plus the defines
@@ -122,6 +124,20 @@ mod host {
             .opaque_type("re_pattern_buffer|select|subst_expr|_pv_spec|_pv_elem")
             .derive_default(false);
         write_bindings(msg, &out.join("msg_bindings.rs"));
+        // The contract with the shim, both ways (src/ffi/shim.rs): its functions, and the table
+        // of Rust entries it calls. sl_shim.h includes no host header; `struct sip_msg` is the
+        // one above.
+        let shim = bindgen::Builder::default()
+            .header(crate_dir.join("c_shim/sl_shim.h").to_string_lossy())
+            .allowlist_function("sl_shim_.*")
+            .allowlist_type("sl_entries|sl_shim_.*")
+            .allowlist_var("sl_shim_module_.*")
+            .blocklist_type("sip_msg")
+            .prepend_enum_name(false)
+            .use_core()
+            .layout_tests(true)
+            .derive_debug(false);
+        write_bindings(shim, &out.join("shim_bindings.rs"));
     }
 
     /// bindgen over one header of `c_shim/`, with the host's include path and defines.

@@ -8,7 +8,7 @@
 static counter_val_t stat_value(counter_handle_t h, void *param)
 {
 	(void)h;
-	return (counter_val_t)sl_rs_stat((int)(long)param);
+	return (counter_val_t)shim_rs->stat((int)(long)param);
 }
 
 int sl_shim_register_stat(const char *name, int index)
@@ -29,7 +29,7 @@ static void rpc_stats(rpc_t *rpc, void *c)
 
 	if (rpc->add(c, "{", &st) < 0)
 		return;
-	for (i = 0; sl_rs_rpc_field(i, &name, &value) == 0; i++) {
+	for (i = 0; shim_rs->rpc_field(i, &name, &value) == 0; i++) {
 #ifdef SL_HOST_RPC_ULONG
 		rpc->struct_add(st, "j", name, value);
 #else
@@ -51,7 +51,7 @@ static int pv_get_ltt(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 	str tag;
 
 	if (msg == NULL || param == NULL
-			|| sl_rs_reply_totag(msg, param->pvn.u.isname.name.n, &s, &len) < 0)
+			|| shim_rs->reply_totag(msg, param->pvn.u.isname.name.n, &s, &len) < 0)
 		return pv_get_null(msg, param, res);
 	tag.s = (char *)s;
 	tag.len = (int)len;
@@ -64,7 +64,7 @@ static int pv_parse_ltt_name(pv_spec_p sp, str *in)
 
 	if (sp == NULL || in == NULL || in->len <= 0)
 		return -1;
-	key = sl_rs_ltt_key(in->s, (size_t)in->len);
+	key = shim_rs->ltt_key(in->s, (size_t)in->len);
 	if (key < 0)
 		return -1;
 	sp->pvp.pvn.type = PV_NAME_INTSTR;
@@ -81,26 +81,26 @@ pv_export_t sl_shim_pvs[] = {
 /* ---- the bind_sl API: the host's sl_api_t, over the Rust functions ---- */
 static int api_zreply(struct sip_msg *msg, int code, char *reason)
 {
-	return sl_rs_api_reply(msg, code, reason, reason ? strlen(reason) : 0, NULL, 0);
+	return shim_rs->api_reply(msg, code, reason, reason ? strlen(reason) : 0, NULL, 0);
 }
 
 static int api_sreply(struct sip_msg *msg, int code, str *reason)
 {
-	return sl_rs_api_reply(msg, code, reason ? reason->s : NULL,
+	return shim_rs->api_reply(msg, code, reason ? reason->s : NULL,
 			reason && reason->len > 0 ? (size_t)reason->len : 0, NULL, 0);
 }
 
 static int api_dreply(struct sip_msg *msg, int code, str *reason, str *tag)
 {
 	int has_tag = tag && tag->s;
-	return sl_rs_api_reply(msg, code, reason ? reason->s : NULL,
+	return shim_rs->api_reply(msg, code, reason ? reason->s : NULL,
 			reason && reason->len > 0 ? (size_t)reason->len : 0, has_tag ? tag->s : NULL,
 			has_tag && tag->len > 0 ? (size_t)tag->len : 0);
 }
 
 static int api_freply(struct sip_msg *msg, int code, str *reason)
 {
-	return sl_rs_api_send_reply(msg, code, reason ? reason->s : NULL,
+	return shim_rs->api_send_reply(msg, code, reason ? reason->s : NULL,
 			reason && reason->len > 0 ? (size_t)reason->len : 0, 0);
 }
 
@@ -109,7 +109,7 @@ static int api_get_reply_totag(struct sip_msg *msg, str *tag)
 	const char *s;
 	size_t len;
 
-	if (msg == NULL || tag == NULL || sl_rs_reply_totag(msg, SL_SHIM_TOTAG_AUTO, &s, &len) < 0)
+	if (msg == NULL || tag == NULL || shim_rs->reply_totag(msg, SL_SHIM_TOTAG_AUTO, &s, &len) < 0)
 		return -1;
 	tag->s = (char *)s;
 	tag->len = (int)len;
@@ -139,25 +139,25 @@ static int ki_send_reply(sip_msg_t *msg, int code, str *reason)
 
 static int ki_send_reply_mode(sip_msg_t *msg, int code, str *reason, int mode)
 {
-	return sl_rs_api_send_reply(msg, code, reason ? reason->s : NULL,
+	return shim_rs->api_send_reply(msg, code, reason ? reason->s : NULL,
 			reason && reason->len > 0 ? (size_t)reason->len : 0, mode);
 }
 
 static int ki_sl_reply_error(sip_msg_t *msg)
 {
-	return sl_rs_w_sl_reply_error(msg, NULL, NULL);
+	return shim_rs->sl_reply_error(msg, NULL, NULL);
 }
 
 #ifdef SL_HOST_SEND_REPLY_ERROR
 static int ki_send_reply_error(sip_msg_t *msg)
 {
-	return sl_rs_w_send_reply_error(msg, NULL, NULL);
+	return shim_rs->send_reply_error(msg, NULL, NULL);
 }
 #endif
 
 static int ki_sl_forward_reply(sip_msg_t *msg, str *code, str *reason)
 {
-	return sl_rs_forward_reply(msg, code ? code->s : NULL,
+	return shim_rs->api_forward_reply(msg, code ? code->s : NULL,
 			code && code->len > 0 ? (size_t)code->len : 0, reason ? reason->s : NULL,
 			reason && reason->len > 0 ? (size_t)reason->len : 0);
 }
@@ -170,7 +170,7 @@ static sr_kemi_xval_t *ki_get_reply_totag(sip_msg_t *msg)
 	size_t len;
 
 	memset(&ltt_xval, 0, sizeof(ltt_xval));
-	if (sl_rs_reply_totag(msg, SL_SHIM_TOTAG_AUTO, &s, &len) < 0) {
+	if (shim_rs->reply_totag(msg, SL_SHIM_TOTAG_AUTO, &s, &len) < 0) {
 		sr_kemi_xval_null(&ltt_xval, SR_KEMI_XVAL_NULL_NONE);
 		return &ltt_xval;
 	}

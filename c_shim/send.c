@@ -291,7 +291,9 @@ static int filter_ack(struct sip_msg *msg, unsigned int flags, void *param)
 	if (msg->first_line.type != SIP_REQUEST
 			|| msg->first_line.u.request.method_value != METHOD_ACK)
 		return 1;
-	return sl_rs_filter_ack(msg, flags, param);
+	(void)flags;
+	(void)param;
+	return shim_rs->filter_ack(msg);
 }
 
 int sl_shim_register_ack_filter(void)

@@ -106,6 +106,9 @@ extern int shim_rich_redirect;
 extern str shim_evcb_fl_ack;
 extern str shim_evcb_lres_sent;
 
+/* The Rust side (sl_shim.c keeps it in sl_shim_register). */
+extern const struct sl_entries *shim_rs;
+
 /* The bind_sl command (api.c) and the callback list it fills (send.c). */
 int shim_bind_sl(sl_api_t *api);
 int shim_register_callback(sl_cbelem_t *cbe);

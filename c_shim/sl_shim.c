@@ -24,28 +24,43 @@ int shim_rich_redirect = 0;
 str shim_evcb_fl_ack = STR_NULL;
 str shim_evcb_lres_sent = STR_NULL;
 
-cmd_export_t sl_shim_cmds[] = {
-	{"sl_send_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_send_reply,
-		SL_FREE_FPARAM, REQUEST_ROUTE},
-	{"sl_reply", (cmd_function)sl_rs_w_sl_send_reply, 2, sl_rs_fixup_sl_reply, SL_FREE_FPARAM,
-		REQUEST_ROUTE},
-	{"send_reply", (cmd_function)sl_rs_w_send_reply, 2, sl_rs_fixup_send_reply, SL_FREE_FPARAM,
-		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
-	{"send_reply_mode", (cmd_function)sl_rs_w_send_reply_mode, 3, sl_rs_fixup_send_reply_mode,
-		SL_FREE_REPLY_MODE, REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
-	{"sl_reply_error", (cmd_function)sl_rs_w_sl_reply_error, 0, 0, 0, REQUEST_ROUTE},
+/* The script functions: the host reads this table after mod_register, which fills it
+ * (sl_shim_register); a zeroed row ends it. */
+cmd_export_t sl_shim_cmds[16];
+
+/* The Rust side, for the other files (shim_host.h). */
+const struct sl_entries *shim_rs;
+
+void sl_shim_register(const struct sl_entries *rs)
+{
+	const cmd_export_t cmds[] = {
+		{"sl_send_reply", (cmd_function)rs->sl_send_reply, 2, rs->fixup_sl_send_reply,
+			SL_FREE_FPARAM, REQUEST_ROUTE},
+		{"sl_reply", (cmd_function)rs->sl_send_reply, 2, rs->fixup_sl_reply, SL_FREE_FPARAM,
+			REQUEST_ROUTE},
+		{"send_reply", (cmd_function)rs->send_reply, 2, rs->fixup_send_reply, SL_FREE_FPARAM,
+			REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
+		{"send_reply_mode", (cmd_function)rs->send_reply_mode, 3, rs->fixup_send_reply_mode,
+			SL_FREE_REPLY_MODE, REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
+		{"sl_reply_error", (cmd_function)rs->sl_reply_error, 0, 0, 0, REQUEST_ROUTE},
 #ifdef SL_HOST_SEND_REPLY_ERROR
-	{"send_reply_error", (cmd_function)sl_rs_w_send_reply_error, 0, 0, 0,
-		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
+		{"send_reply_error", (cmd_function)rs->send_reply_error, 0, 0, 0,
+			REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE},
 #endif
-	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply0, 0, 0, 0, ONREPLY_ROUTE},
-	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply1, 1,
-		sl_rs_fixup_sl_forward_reply, SL_FREE_SPVE, ONREPLY_ROUTE},
-	{"sl_forward_reply", (cmd_function)sl_rs_w_sl_forward_reply2, 2,
-		sl_rs_fixup_sl_forward_reply, SL_FREE_SPVE, ONREPLY_ROUTE},
-	{"bind_sl", (cmd_function)shim_bind_sl, 0, 0, 0, 0},
-	{0, 0, 0, 0, 0, 0}
-};
+		{"sl_forward_reply", (cmd_function)rs->sl_forward_reply0, 0, 0, 0, ONREPLY_ROUTE},
+		{"sl_forward_reply", (cmd_function)rs->sl_forward_reply1, 1,
+			rs->fixup_sl_forward_reply, SL_FREE_SPVE, ONREPLY_ROUTE},
+		{"sl_forward_reply", (cmd_function)rs->sl_forward_reply2, 2,
+			rs->fixup_sl_forward_reply, SL_FREE_SPVE, ONREPLY_ROUTE},
+		{"bind_sl", (cmd_function)shim_bind_sl, 0, 0, 0, 0},
+		{0, 0, 0, 0, 0, 0}
+	};
+	_Static_assert(sizeof(cmds) <= sizeof(sl_shim_cmds), "sl_shim_cmds holds every row");
+
+	shim_rs = rs;
+	memcpy(sl_shim_cmds, cmds, sizeof(cmds));
+}
+
 
 param_export_t sl_shim_params[] = {
 	{"default_code", PARAM_INT, &default_code},
@@ -61,7 +76,7 @@ int sl_shim_param_bind_tm(void) { return shim_bind_tm; }
 
 int sl_shim_param_rich_redirect(void) { return shim_rich_redirect; }
 
-const char *sl_shim_param_event_callback(int which, size_t *len)
+const char *sl_shim_param_event_callback(enum sl_shim_evcb which, size_t *len)
 {
 	str *p = which == SL_SHIM_EVCB_FL_ACK ? &shim_evcb_fl_ack : &shim_evcb_lres_sent;
 	*len = p->len > 0 ? (size_t)p->len : 0;
@@ -80,7 +95,7 @@ const char *sl_shim_param_default_reason(size_t *len)
 
 /* The line comes whole from Rust, `sl [file:line]: function(): ` included (LM_* would name
  * this function instead); the host still filters it by the module's debug level. */
-void sl_shim_log(int level, const char *text, size_t len)
+void sl_shim_log(enum sl_shim_level level, const char *text, size_t len)
 {
 	int n = len > 4096 ? 4096 : (int)len;
 	switch (level) {
@@ -91,7 +106,7 @@ void sl_shim_log(int level, const char *text, size_t len)
 	}
 }
 
-int sl_shim_log_enabled(int level)
+int sl_shim_log_enabled(enum sl_shim_level level)
 {
 	switch (level) {
 		case SL_SHIM_ERR: return is_printable(L_ERR);
@@ -104,7 +119,7 @@ int sl_shim_log_enabled(int level)
 size_t sl_shim_sizeof_sip_msg(void) { return sizeof(struct sip_msg); }
 size_t sl_shim_sizeof_fparam(void) { return sizeof(fparam_t); }
 
-int sl_shim_msg_reply_marks(struct sip_msg *msg)
+unsigned int sl_shim_msg_reply_marks(struct sip_msg *msg)
 {
 #ifdef SL_HOST_REPLY_MARKS
 	return ((msg->msg_flags & FL_FINAL_REPLY) ? SL_SHIM_MARK_FINAL : 0)
@@ -124,7 +139,7 @@ void sl_shim_msg_mark_final_reply(struct sip_msg *msg)
 #endif
 }
 
-int sl_shim_host_features(void) { return SL_HOST_FEATURES; }
+unsigned int sl_shim_host_features(void) { return SL_HOST_FEATURES; }
 
 int sl_shim_parser_strict(void)
 {
@@ -187,7 +202,7 @@ size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap)
 }
 
 const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
-		const char **text, size_t *len, int *kind)
+		const char **text, size_t *len, enum sl_shim_lump *kind)
 {
 	const struct lump_rpl *l = cursor ? ((const struct lump_rpl *)cursor)->next
 		: msg->reply_lump;

@@ -4,7 +4,7 @@
  * sl_shim_* : implemented in the .c files of c_shim/ against the host's headers, called by
  *             Rust. Each wraps a host macro, inline function or struct field that Rust must not
  *             touch directly.
- * sl_rs_*   : implemented in Rust (src/ffi), referenced by the export tables in the shim.
+ * struct sl_entries: implemented in Rust (src/ffi), handed over by mod_register.
  *
  * This header includes no Kamailio header: struct sip_msg is opaque here. Pointers are borrowed
  * for the duration of the call unless said otherwise; no function allocates for its caller.
@@ -41,16 +41,16 @@ enum sl_shim_feature {
 enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
 
 /* ---- implemented in C (the .c files of c_shim/; sl_shim.c says which holds what) ---- */
-void sl_shim_log(int level, const char *text, size_t len);
+void sl_shim_log(enum sl_shim_level level, const char *text, size_t len);
 /* Whether a line of that level would be printed (so Rust formats only lines that are). */
-int sl_shim_log_enabled(int level);
+int sl_shim_log_enabled(enum sl_shim_level level);
 
 /* sizeof(struct sip_msg) as this compiler lays it out (Rust checks its own against it). */
 size_t sl_shim_sizeof_sip_msg(void);
 size_t sl_shim_sizeof_fparam(void);
-int sl_shim_msg_reply_marks(struct sip_msg *msg);
+unsigned int sl_shim_msg_reply_marks(struct sip_msg *msg);
 void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
-int sl_shim_host_features(void);
+unsigned int sl_shim_host_features(void);
 /* The core's sip_parser_mode is strict (its default): a repeated From, To, Call-ID, CSeq or
  * Content-Length makes a SIP request one the core refuses. */
 int sl_shim_parser_strict(void);
@@ -68,7 +68,7 @@ int sl_shim_read_rest(struct sip_msg *msg);
 size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
 /* Walks msg's reply lumps: start with cursor NULL; returns the next cursor, NULL at the end. */
 const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
-		const char **text, size_t *len, int *kind);
+		const char **text, size_t *len, enum sl_shim_lump *kind);
 /* The core's Warning header line (no CRLF) for a reply to msg, in a static buffer valid until the
  * next call; NULL when sip_warning is off. */
 const char *sl_shim_warning(struct sip_msg *msg, size_t *len);
@@ -116,7 +116,7 @@ void sl_shim_child_init(void);
 void sl_shim_destroy_callbacks(void);
 int sl_shim_kemi_register(void);
 /* Registers statistic `name` (a string that lives forever) of group "sl", read through
- * sl_rs_stat(index). 0 ok, -1 error. */
+ * the stat entry of struct sl_entries. 0 ok, -1 error. */
 int sl_shim_register_stat(const char *name, int index);
 /* Address and port text of the first listening socket; 0 ok, -1 when there is none. */
 int sl_shim_first_socket(const char **addr, size_t *alen, const char **port, size_t *plen);
@@ -138,41 +138,59 @@ int sl_shim_param_default_code(void);
 const char *sl_shim_param_default_reason(size_t *len);
 int sl_shim_param_bind_tm(void);
 int sl_shim_param_rich_redirect(void);
-const char *sl_shim_param_event_callback(int which, size_t *len);
+const char *sl_shim_param_event_callback(enum sl_shim_evcb which, size_t *len);
 
-/* ---- implemented in Rust (src/ffi) ---- */
-int sl_rs_mod_init(void);
-int sl_rs_child_init(int rank);
-void sl_rs_mod_destroy(void);
-int sl_rs_filter_ack(struct sip_msg *msg, unsigned int flags, void *param);
-int sl_rs_w_sl_send_reply(struct sip_msg *msg, char *code, char *reason);
-int sl_rs_w_sl_reply_error(struct sip_msg *msg, char *unused1, char *unused2);
-int sl_rs_w_send_reply_error(struct sip_msg *msg, char *unused1, char *unused2);
-int sl_rs_fixup_sl_send_reply(void **param, int param_no);
-int sl_rs_fixup_sl_reply(void **param, int param_no);
-int sl_rs_w_send_reply(struct sip_msg *msg, char *code, char *reason);
-int sl_rs_w_send_reply_mode(struct sip_msg *msg, char *code, char *reason, char *mode);
-int sl_rs_fixup_send_reply(void **param, int param_no);
-int sl_rs_fixup_send_reply_mode(void **param, int param_no);
-int sl_rs_w_sl_forward_reply0(struct sip_msg *msg, char *unused1, char *unused2);
-int sl_rs_w_sl_forward_reply1(struct sip_msg *msg, char *code, char *unused);
-int sl_rs_w_sl_forward_reply2(struct sip_msg *msg, char *code, char *reason);
-int sl_rs_fixup_sl_forward_reply(void **param, int param_no);
-/* The API and KEMI functions: reason (and tag) are borrowed, not NUL-terminated. */
-int sl_rs_api_reply(struct sip_msg *msg, int code, const char *reason, size_t rlen,
-		const char *tag, size_t tlen);
-int sl_rs_api_send_reply(struct sip_msg *msg, int code, const char *reason, size_t rlen,
-		int mode);
-int sl_rs_forward_reply(struct sip_msg *msg, const char *code, size_t clen, const char *reason,
-		size_t rlen);
-/* The local To-tag of kind `key` (enum sl_shim_totag): 0 and the tag, valid until the next
- * call in this process, or -1 when there is none. */
-int sl_rs_reply_totag(struct sip_msg *msg, int key, const char **s, size_t *len);
-/* $ltt's key: x, s or t to enum sl_shim_totag; -1 (logged) otherwise. */
-int sl_rs_ltt_key(const char *s, size_t len);
-/* Statistic `index` of the list registered in mod_init. */
-long sl_rs_stat(int index);
-/* Field `index` of sl.stats: 0 with name and value, -1 past the last. */
-int sl_rs_rpc_field(int index, const char **name, unsigned long *value);
+/* ---- implemented in Rust (src/ffi), handed to the shim by mod_register ----
+ * Rust fills this table (src/ffi/entries.rs) with bindgen's Rust type of it, so a signature
+ * changed on either side fails the build; and the module exports no symbol but the roots
+ * Kamailio looks up (exports, module_version, module_flags, mod_register). Names follow the
+ * Kamailio functions they implement. */
+struct sl_entries {
+	/* The script functions (their cmd_export_t rows, sl_shim.c) and their fixups: 1 done,
+	 * -1 error, -2 marked no-reply or final-replied, -3 delayed. */
+	int (*sl_send_reply)(struct sip_msg *msg, char *code, char *reason);
+	int (*send_reply)(struct sip_msg *msg, char *code, char *reason);
+	int (*send_reply_mode)(struct sip_msg *msg, char *code, char *reason, char *mode);
+	int (*sl_reply_error)(struct sip_msg *msg, char *unused1, char *unused2);
+	int (*send_reply_error)(struct sip_msg *msg, char *unused1, char *unused2);
+	int (*sl_forward_reply0)(struct sip_msg *msg, char *unused1, char *unused2);
+	int (*sl_forward_reply1)(struct sip_msg *msg, char *code, char *unused);
+	int (*sl_forward_reply2)(struct sip_msg *msg, char *code, char *reason);
+	int (*fixup_sl_send_reply)(void **param, int param_no);
+	int (*fixup_sl_reply)(void **param, int param_no);
+	int (*fixup_send_reply)(void **param, int param_no);
+	int (*fixup_send_reply_mode)(void **param, int param_no);
+	int (*fixup_sl_forward_reply)(void **param, int param_no);
+	/* The pre-script filter, for an ACK (send.c tests the method): 0 absorbed, 1 pass on. */
+	int (*filter_ack)(struct sip_msg *msg);
+	/* The API and KEMI: reason (and tag) are borrowed, not NUL-terminated. zreply, sreply,
+	 * dreply: a stateless reply, `tag` (NULL: ours) as To-tag. */
+	int (*api_reply)(struct sip_msg *msg, int code, const char *reason, size_t rlen,
+			const char *tag, size_t tlen);
+	/* freply and KEMI send_reply/send_reply_mode. */
+	int (*api_send_reply)(struct sip_msg *msg, int code, const char *reason, size_t rlen,
+			int mode);
+	/* KEMI sl_forward_reply; empty code or reason keeps the received one. */
+	int (*api_forward_reply)(struct sip_msg *msg, const char *code, size_t clen,
+			const char *reason, size_t rlen);
+	/* The local To-tag of kind `key`: 0 and the tag, valid until the next call in this
+	 * process, or -1 when there is none. */
+	int (*reply_totag)(struct sip_msg *msg, enum sl_shim_totag key, const char **s,
+			size_t *len);
+	/* $ltt's key: x, s or t to enum sl_shim_totag; -1 (logged) otherwise. */
+	int (*ltt_key)(const char *s, size_t len);
+	/* Statistic `index` of the list registered in mod_init. */
+	long (*stat)(int index);
+	/* Field `index` of sl.stats: 0 with name and value, -1 past the last. */
+	int (*rpc_field)(int index, const char **name, unsigned long *value);
+};
+
+/* Called once, by mod_register (before the host reads the command table): keeps `rs`, which
+ * lives for the process's life, and fills the command table from it. */
+void sl_shim_register(const struct sl_entries *rs);
+
+/* The tables and strings the exports root points at (src/ffi/exports.rs). */
+extern const char sl_shim_module_version[];
+extern const char sl_shim_module_flags[];
 
 #endif

@@ -1,37 +1,16 @@
 //! What other parts of Kamailio call besides the script functions: the `bind_sl` API and
 //! KEMI (whose C tables live in the shim and land here), `$ltt`, the statistics and
-//! `sl.stats`, and `mod_register`.
+//! `sl.stats`.
 use core::cell::Cell;
-use core::ffi::{c_char, c_int, c_long, c_ulong, c_void};
+use core::ffi::{c_char, c_int, c_long, c_ulong};
 
 use super::host::{host_bytes, log_err, Msg, GLOBAL};
-use super::init::report_panic;
-use super::script::{forward_reply, send_reply, sl_reply, validated};
+use super::script::{forward_reply, stateless, tm_or_stateless, validated};
 use super::shim::*;
-use crate::guard::{ffi_guard, set_report_sink};
+use crate::guard::ffi_guard;
 use crate::module::Host;
 use crate::reply::totag::TOTAG_LEN;
 use crate::stats::{RPC_FIELDS, STATS};
-
-/// `mod_register`: called when the module is loaded; exports the KEMI functions.
-#[no_mangle]
-pub extern "C" fn mod_register(
-    _path: *mut c_char,
-    _dlflags: *mut c_int,
-    _p1: *mut c_void,
-    _p2: *mut c_void,
-) -> c_int {
-    // The first entry the host calls: panic reports go to its log from here on.
-    set_report_sink(report_panic);
-    ffi_guard("mod_register", -1, || {
-        // SAFETY: hands the host a static table; called once at load time.
-        if unsafe { sl_shim_kemi_register() } < 0 {
-            log_err!("sl-rs: cannot register the KEMI functions");
-            return -1;
-        }
-        0
-    })
-}
 
 /// Text another module passed: some pass C strings with the NUL counted in the length, which
 /// native tolerates, so one trailing NUL is dropped.
@@ -46,8 +25,7 @@ unsafe fn api_text<'a>(s: *const c_char, len: usize) -> &'a [u8] {
 
 /// The API's `zreply`, `sreply` and `dreply` (and KEMI `sl_send_reply`): a stateless reply,
 /// with `tag` as To-tag when given.
-#[no_mangle]
-pub extern "C" fn sl_rs_api_reply(
+pub(super) extern "C" fn api_reply(
     msg: *mut sip_msg,
     code: c_int,
     reason: *const c_char,
@@ -75,13 +53,12 @@ pub extern "C" fn sl_rs_api_reply(
             );
             return -1;
         }
-        sl_reply("sl reply", g, &mut m, code, reason, tag)
+        stateless("sl reply", g, &mut m, code, reason, tag)
     })
 }
 
 /// The API's `freply` and KEMI `send_reply`/`send_reply_mode`.
-#[no_mangle]
-pub extern "C" fn sl_rs_api_send_reply(
+pub(super) extern "C" fn api_send_reply(
     msg: *mut sip_msg,
     code: c_int,
     reason: *const c_char,
@@ -96,15 +73,14 @@ pub extern "C" fn sl_rs_api_send_reply(
         // SAFETY: borrowed from the caller for this call.
         let reason = unsafe { api_text(reason, rlen) };
         match validated("send_reply", code.into(), reason) {
-            Ok((code, reason)) => send_reply(g, &mut m, code, reason, mode),
+            Ok((code, reason)) => tm_or_stateless(g, &mut m, code, reason, mode),
             Err(r) => r,
         }
     })
 }
 
 /// KEMI `sl_forward_reply(code, reason)`; empty strings keep the received values.
-#[no_mangle]
-pub extern "C" fn sl_rs_forward_reply(
+pub(super) extern "C" fn api_forward_reply(
     msg: *mut sip_msg,
     code: *const c_char,
     clen: usize,
@@ -125,10 +101,9 @@ thread_local! {
 }
 
 /// The local To-tag (`$ltt`, the API's `get_reply_totag`, KEMI `get_reply_totag`).
-#[no_mangle]
-pub extern "C" fn sl_rs_reply_totag(
+pub(super) extern "C" fn reply_totag(
     msg: *mut sip_msg,
-    key: c_int,
+    key: sl_shim_totag,
     s: *mut *const c_char,
     len: *mut usize,
 ) -> c_int {
@@ -171,14 +146,13 @@ pub extern "C" fn sl_rs_reply_totag(
 }
 
 /// `$ltt(key)`: x (auto), s (stateless), t (transaction).
-#[no_mangle]
-pub extern "C" fn sl_rs_ltt_key(s: *const c_char, len: usize) -> c_int {
+pub(super) extern "C" fn ltt_key(s: *const c_char, len: usize) -> c_int {
     ffi_guard("$ltt", -1, || {
         // SAFETY: the name the script gave, valid for `len` bytes.
         match unsafe { host_bytes(s, len) } {
-            b"x" => SL_SHIM_TOTAG_AUTO,
-            b"s" => SL_SHIM_TOTAG_STATELESS,
-            b"t" => SL_SHIM_TOTAG_TM,
+            b"x" => SL_SHIM_TOTAG_AUTO as c_int,
+            b"s" => SL_SHIM_TOTAG_STATELESS as c_int,
+            b"t" => SL_SHIM_TOTAG_TM as c_int,
             other => {
                 log_err!(
                     "$ltt({}): unknown key; use x (auto), s (stateless) or t (transaction)",
@@ -191,8 +165,7 @@ pub extern "C" fn sl_rs_ltt_key(s: *const c_char, len: usize) -> c_int {
 }
 
 /// Statistic `index` of [`STATS`], as registered in `mod_init`.
-#[no_mangle]
-pub extern "C" fn sl_rs_stat(index: c_int) -> c_long {
+pub(super) extern "C" fn stat(index: c_int) -> c_long {
     ffi_guard("statistics", 0, || {
         let (Some(g), Some((_, stat))) = (GLOBAL.get(), STATS.get(index as usize)) else {
             return 0;
@@ -202,8 +175,7 @@ pub extern "C" fn sl_rs_stat(index: c_int) -> c_long {
 }
 
 /// Field `index` of `sl.stats`.
-#[no_mangle]
-pub extern "C" fn sl_rs_rpc_field(
+pub(super) extern "C" fn rpc_field(
     index: c_int,
     name: *mut *const c_char,
     value: *mut c_ulong,

@@ -11,32 +11,28 @@ use crate::reply::forward;
 use crate::reply::{check_code, check_reason};
 
 /// Fixup of `sl_send_reply(code, reason)`: literals are checked when Kamailio starts.
-#[no_mangle]
-pub extern "C" fn sl_rs_fixup_sl_send_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
+pub(super) extern "C" fn fixup_sl_send_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
     ffi_guard("sl_send_reply fixup", -1, || {
         fixup_reply("sl_send_reply", param, param_no)
     })
 }
 
 /// Fixup of `sl_reply(code, reason)`, the alias.
-#[no_mangle]
-pub extern "C" fn sl_rs_fixup_sl_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
+pub(super) extern "C" fn fixup_sl_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
     ffi_guard("sl_reply fixup", -1, || {
         fixup_reply("sl_reply", param, param_no)
     })
 }
 
 /// Fixup of `send_reply(code, reason)`.
-#[no_mangle]
-pub extern "C" fn sl_rs_fixup_send_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
+pub(super) extern "C" fn fixup_send_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
     ffi_guard("send_reply fixup", -1, || {
         fixup_reply("send_reply", param, param_no)
     })
 }
 
 /// Fixup of `send_reply_mode(code, reason, mode)`: mode is 0 to 3.
-#[no_mangle]
-pub extern "C" fn sl_rs_fixup_send_reply_mode(param: *mut *mut c_void, param_no: c_int) -> c_int {
+pub(super) extern "C" fn fixup_send_reply_mode(param: *mut *mut c_void, param_no: c_int) -> c_int {
     ffi_guard("send_reply_mode fixup", -1, || {
         if param_no != 3 {
             return fixup_reply("send_reply_mode", param, param_no);
@@ -60,8 +56,7 @@ pub extern "C" fn sl_rs_fixup_send_reply_mode(param: *mut *mut c_void, param_no:
 }
 
 /// Fixup of `sl_forward_reply([code[, reason]])`: strings or variables; literals checked.
-#[no_mangle]
-pub extern "C" fn sl_rs_fixup_sl_forward_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
+pub(super) extern "C" fn fixup_sl_forward_reply(param: *mut *mut c_void, param_no: c_int) -> c_int {
     ffi_guard("sl_forward_reply fixup", -1, || {
         // SAFETY: before fixup the host passes the parameter as a NUL-terminated string.
         let raw = unsafe { raw_param(param) };

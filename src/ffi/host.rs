@@ -13,7 +13,7 @@ use crate::sip::Split;
 
 /// Logs one line through the host's logging, as written: [`log_at`] starts it with where it
 /// comes from.
-pub fn log(level: c_int, line: &str) {
+pub fn log(level: sl_shim_level, line: &str) {
     // SAFETY: `line` is valid for `len` bytes for the call; the shim copies it into the log.
     unsafe { sl_shim_log(level, line.as_ptr().cast(), line.len()) }
 }
@@ -47,7 +47,7 @@ macro_rules! log_dbg { ($($a:tt)*) => { $crate::ffi::host::log_at!($crate::ffi::
 pub(crate) use {fn_name, log_at, log_dbg, log_err, log_info};
 
 /// Whether the host prints lines of `level` (its `debug` setting, per module).
-pub fn enabled(level: c_int) -> bool {
+pub fn enabled(level: sl_shim_level) -> bool {
     // SAFETY: reads the host's log level settings.
     unsafe { sl_shim_log_enabled(level) != 0 }
 }
@@ -233,7 +233,7 @@ impl<'a> Iterator for Lumps<'a> {
 
     fn next(&mut self) -> Option<Lump<'a>> {
         while !self.done {
-            let (mut text, mut len, mut kind) = (core::ptr::null(), 0usize, 0 as c_int);
+            let (mut text, mut len, mut kind) = (core::ptr::null(), 0usize, SL_SHIM_LUMP_OTHER);
             // SAFETY: valid message (type invariant); cursor is NULL or the lump it returned.
             let next = unsafe {
                 sl_shim_reply_lump_next(self.msg.raw(), self.cursor, &mut text, &mut len, &mut kind)

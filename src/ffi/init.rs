@@ -20,9 +20,8 @@ pub(super) fn report_panic(text: &str) {
 }
 
 /// `mod_init`: runs once in the main process, before the workers fork.
-#[no_mangle]
-pub extern "C" fn sl_rs_mod_init() -> c_int {
-    ffi_guard("mod_init", -1, || match mod_init() {
+pub(super) extern "C" fn mod_init() -> c_int {
+    ffi_guard("mod_init", -1, || match init() {
         Ok(()) => 0,
         Err(e) => {
             log_err!("sl-rs: module initialisation failed: {e}");
@@ -80,7 +79,7 @@ fn params() -> Result<(u16, &'static [u8]), String> {
     Ok((default_code, reason))
 }
 
-fn mod_init() -> Result<(), String> {
+fn init() -> Result<(), String> {
     if !super::sys::layout_matches() {
         return Err("this build's struct sip_msg or fparam_t layout differs from the host's (built with other headers or defines?)".into());
     }
@@ -158,8 +157,7 @@ fn register(shared: &SharedBlock) -> Result<(), String> {
 
 /// `child_init`: first in the main process (rank PROC_INIT, before the fork: tm is bound
 /// there and the workers inherit it), then per process.
-#[no_mangle]
-pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
+pub(super) extern "C" fn child_init(_rank: c_int) -> c_int {
     ffi_guard("child_init", -1, || {
         // tm is bound here, not in mod_init: there, tm may not be initialised yet (if loaded
         // after sl) and its API refuses with an error line. A no-op once bound.
@@ -174,8 +172,7 @@ pub extern "C" fn sl_rs_child_init(_rank: c_int) -> c_int {
 }
 
 /// `mod_destroy`: at shutdown, in the main process.
-#[no_mangle]
-pub extern "C" fn sl_rs_mod_destroy() {
+pub(super) extern "C" fn mod_destroy() {
     ffi_guard("mod_destroy", (), || {
         // SAFETY: at shutdown nothing runs the callbacks any more.
         unsafe { sl_shim_destroy_callbacks() };

@@ -1,7 +1,7 @@
 //! What runs per request: the pre-script ACK filter and the script functions. Each body is one
 //! call to `ffi_guard`, which turns a panic into the host's error value (-1 for script
 //! functions, "pass" for the ACK filter) and a log line.
-use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::ffi::{c_char, c_int};
 
 use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global, Msg};
 use super::param::{int_param, str_param};
@@ -14,12 +14,7 @@ use crate::reply::{check_code, Reason, SlError};
 
 /// The pre-script request callback: returns 0 to drop an ACK to one of our replies, 1 to let
 /// the request reach the routing script.
-#[no_mangle]
-pub extern "C" fn sl_rs_filter_ack(
-    msg: *mut sip_msg,
-    _flags: c_uint,
-    _param: *mut c_void,
-) -> c_int {
+pub(super) extern "C" fn filter_ack(msg: *mut sip_msg) -> c_int {
     ffi_guard("ACK filter", 1, || {
         // SAFETY: the host passes the message being processed, valid for this call.
         let Some((m, g)) = (unsafe { Msg::with_global(msg) }) else {
@@ -105,8 +100,7 @@ fn refused(func: &str, code: i64, reason: &[u8], e: SlError) -> c_int {
 
 /// `sl_send_reply(code, reason)` and `sl_reply(code, reason)`: 1 sent, -1 error, -2 the
 /// request is marked "no reply".
-#[no_mangle]
-pub extern "C" fn sl_rs_w_sl_send_reply(
+pub(super) extern "C" fn sl_send_reply(
     msg: *mut sip_msg,
     code: *mut c_char,
     reason: *mut c_char,
@@ -123,12 +117,12 @@ pub extern "C" fn sl_rs_w_sl_send_reply(
             Err(r) => return r,
         };
         test_panic_point(reason.as_bytes());
-        sl_reply("sl_send_reply", g, &mut m, code, reason, None)
+        stateless("sl_send_reply", g, &mut m, code, reason, None)
     })
 }
 
 /// A stateless reply for the script and the API, with `tag` as To-tag when given.
-pub(super) fn sl_reply(
+pub(super) fn stateless(
     func: &str,
     g: &Global,
     m: &mut Msg,
@@ -144,8 +138,7 @@ pub(super) fn sl_reply(
 }
 
 /// `send_reply(code, reason)`: through tm when it holds a transaction, else statelessly.
-#[no_mangle]
-pub extern "C" fn sl_rs_w_send_reply(
+pub(super) extern "C" fn send_reply(
     msg: *mut sip_msg,
     code: *mut c_char,
     reason: *mut c_char,
@@ -157,7 +150,7 @@ pub extern "C" fn sl_rs_w_send_reply(
         };
         // SAFETY: the parameters our fixup made, for this message.
         match unsafe { code_and_reason("send_reply", g, msg, code, reason) } {
-            Ok((code, reason)) => send_reply(g, &mut m, code, reason, 0),
+            Ok((code, reason)) => tm_or_stateless(g, &mut m, code, reason, 0),
             Err(r) => r,
         }
     })
@@ -165,8 +158,7 @@ pub extern "C" fn sl_rs_w_send_reply(
 
 /// `send_reply_mode(code, reason, mode)`: `send_reply` with mode 1 (only over an existing
 /// connection) and 2 (close the connection after sending).
-#[no_mangle]
-pub extern "C" fn sl_rs_w_send_reply_mode(
+pub(super) extern "C" fn send_reply_mode(
     msg: *mut sip_msg,
     code: *mut c_char,
     reason: *mut c_char,
@@ -185,12 +177,12 @@ pub extern "C" fn sl_rs_w_send_reply_mode(
             };
         // SAFETY: `mode` is the fparam_t our fixup made.
         let mode = unsafe { int_param(msg, mode, 0) };
-        send_reply(g, &mut m, code, reason, mode)
+        tm_or_stateless(g, &mut m, code, reason, mode)
     })
 }
 
 /// `send_reply` for the script, the API and KEMI; `mode` as `send_reply_mode`.
-pub(super) fn send_reply(
+pub(super) fn tm_or_stateless(
     g: &Global,
     m: &mut Msg,
     code: u16,
@@ -210,8 +202,7 @@ pub(super) fn send_reply(
 }
 
 /// `sl_reply_error()`: answers Kamailio's last internal error.
-#[no_mangle]
-pub extern "C" fn sl_rs_w_sl_reply_error(
+pub(super) extern "C" fn sl_reply_error(
     msg: *mut sip_msg,
     _p1: *mut c_char,
     _p2: *mut c_char,
@@ -221,8 +212,7 @@ pub extern "C" fn sl_rs_w_sl_reply_error(
 
 /// `send_reply_error()` (Kamailio 6.0): the internal-error reply through tm when tm answers
 /// it, else statelessly.
-#[no_mangle]
-pub extern "C" fn sl_rs_w_send_reply_error(
+pub(super) extern "C" fn send_reply_error(
     msg: *mut sip_msg,
     _p1: *mut c_char,
     _p2: *mut c_char,
@@ -257,8 +247,7 @@ fn reply_error(func: &str, msg: *mut sip_msg, tm_first: bool) -> c_int {
 }
 
 /// `sl_forward_reply()`: forwards the received reply statelessly.
-#[no_mangle]
-pub extern "C" fn sl_rs_w_sl_forward_reply0(
+pub(super) extern "C" fn sl_forward_reply0(
     msg: *mut sip_msg,
     _p1: *mut c_char,
     _p2: *mut c_char,
@@ -267,8 +256,7 @@ pub extern "C" fn sl_rs_w_sl_forward_reply0(
 }
 
 /// `sl_forward_reply(code)`: with a new code of the same class.
-#[no_mangle]
-pub extern "C" fn sl_rs_w_sl_forward_reply1(
+pub(super) extern "C" fn sl_forward_reply1(
     msg: *mut sip_msg,
     code: *mut c_char,
     _p2: *mut c_char,
@@ -283,8 +271,7 @@ pub extern "C" fn sl_rs_w_sl_forward_reply1(
 }
 
 /// `sl_forward_reply(code, reason)`: with a new code and reason phrase.
-#[no_mangle]
-pub extern "C" fn sl_rs_w_sl_forward_reply2(
+pub(super) extern "C" fn sl_forward_reply2(
     msg: *mut sip_msg,
     code: *mut c_char,
     reason: *mut c_char,
