@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use sl_rs::module::{Host, Module, SendFailed, Shared};
+use sl_rs::module::{Answer, Host, Module, SendFailed, Shared};
 use sl_rs::reply::ack::AckDecision;
 use sl_rs::reply::totag::{Signature, TagInput, SL_SEED};
 use sl_rs::reply::{Lump, Reason, ViaLayout};
@@ -90,9 +90,6 @@ impl Host for Prepared<'_> {
         let (s, lines) = self.split.as_ref()?;
         Some((s.clone(), lines.iter().copied()))
     }
-    fn is_ack(&self) -> bool {
-        sl_rs::sip::looks_like_ack(self.msg)
-    }
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         // A host that splits its requests has read an ACK's facts too.
         self.split.as_ref()?;
@@ -131,9 +128,6 @@ impl Host for Prepared<'_> {
     }
     fn stream(&self) -> bool {
         false
-    }
-    fn server_header(&self) -> Option<&[u8]> {
-        Some(b"Server: test")
     }
     fn warning(&self) -> Option<&[u8]> {
         None
@@ -190,6 +184,8 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
         reply_marks: false,
         parser_mode: ParserMode::Strict,
         empty_reason_refused: false,
+        server_header: Some(b"Server: test"),
+        sip_warning: false,
     };
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
@@ -206,8 +202,9 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
     for split in [None, Some((split, &lines[..]))] {
         let from_split = split.is_some();
         let mut host = Prepared::new(INVITE.as_bytes(), split.clone());
-        let (n, sent) =
-            allocations(|| module.send_reply(&mut host, &shared, &mut buf, 404, reason, None));
+        let (n, sent) = allocations(|| {
+            module.reply_stateless(&mut host, &shared, &mut buf, Answer::new(404, reason))
+        });
         let sent = sent.unwrap_or_else(|e| panic!("{e:?} (from a split: {from_split})"));
         assert_eq!(n, 0, "allocations for a reply (from a split: {from_split})");
         assert!(host.reply().starts_with(b"SIP/2.0 404 Not Here\r\n"));

@@ -8,7 +8,7 @@ use super::host::{host_bytes, log_err, Msg, GLOBAL};
 use super::script::{forward_reply, stateless, tm_or_stateless, validated};
 use super::shim::*;
 use crate::guard::ffi_guard;
-use crate::module::Host;
+use crate::module::{Answer, Host};
 use crate::reply::totag::TOTAG_LEN;
 use crate::stats::{RPC_FIELDS, STATS};
 
@@ -53,7 +53,9 @@ pub(super) extern "C" fn api_reply(
             );
             return -1;
         }
-        stateless("sl reply", g, &mut m, code, reason, tag)
+        let answer = Answer::new(code, reason);
+        let answer = tag.map_or(answer, |t| answer.with_tag(t));
+        stateless("sl reply", g, &mut m, answer)
     })
 }
 

@@ -91,31 +91,10 @@ pub struct Global {
     pub host_config: HostConfig,
 }
 
-/// Core settings a reply reads, fixed once the configuration is loaded (before `mod_init`), so
-/// read once there rather than through the shim on every reply.
+/// What the edge reads of a message with settings fixed at start-up.
 pub struct HostConfig {
-    /// The core's `Server:` line (no CRLF) when `server_signature` is on.
-    pub server_header: Option<&'static [u8]>,
-    /// The core's `sip_warning`: replies carry its `Warning:` line.
-    pub sip_warning: bool,
     /// The message flag that asks for extra first-Via parameters (6.0; 0 on 5.6).
     pub via_params_flag: u64,
-}
-
-impl HostConfig {
-    pub fn read() -> HostConfig {
-        let mut len = 0;
-        // SAFETY: a core global set at start-up, valid for the process's life.
-        let p = unsafe { sl_shim_server_hdr(&mut len) };
-        HostConfig {
-            // SAFETY: valid for `len` bytes when non-NULL, for the process's life.
-            server_header: (!p.is_null()).then(|| unsafe { host_bytes(p, len) }),
-            // SAFETY: reads a core global.
-            sip_warning: unsafe { sl_shim_sip_warning() } != 0,
-            // SAFETY: a constant of the shim.
-            via_params_flag: unsafe { sl_shim_via_params_flag() },
-        }
-    }
 }
 
 pub static GLOBAL: OnceLock<Global> = OnceLock::new();
@@ -268,10 +247,6 @@ impl Host for Msg {
         super::msg::split(self)
     }
 
-    fn is_ack(&self) -> bool {
-        super::msg::is_ack(self)
-    }
-
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         super::msg::ack_facts(self)
     }
@@ -345,14 +320,7 @@ impl Host for Msg {
         }
     }
 
-    fn server_header(&self) -> Option<&[u8]> {
-        GLOBAL.get().and_then(|g| g.host_config.server_header)
-    }
-
     fn warning(&self) -> Option<&[u8]> {
-        if !GLOBAL.get().is_some_and(|g| g.host_config.sip_warning) {
-            return None;
-        }
         let mut len = 0;
         // SAFETY: valid message (type invariant); the shim writes `len` when it returns a line.
         let p = unsafe { sl_shim_warning(self.raw(), &mut len) };

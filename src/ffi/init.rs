@@ -121,11 +121,24 @@ fn init() -> Result<(), String> {
             } else {
                 ParserMode::Lenient
             },
+            // The core's settings, fixed once the configuration is read.
+            server_header: {
+                let mut len = 0;
+                // SAFETY: a core global set at start-up, valid for the process's life.
+                let p = unsafe { sl_shim_server_hdr(&mut len) };
+                // SAFETY: valid for `len` bytes when non-NULL, for the process's life.
+                (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
+            },
+            // SAFETY: reads a core global.
+            sip_warning: unsafe { sl_shim_sip_warning() } != 0,
         },
         shared,
         default_code,
         default_reason: reason.into(),
-        host_config: HostConfig::read(),
+        host_config: HostConfig {
+            // SAFETY: a constant of the shim.
+            via_params_flag: unsafe { sl_shim_via_params_flag() },
+        },
     };
     GLOBAL
         .set(global)

@@ -348,18 +348,6 @@ pub fn has_reply_lumps(msg: &Msg) -> bool {
     unsafe { !(*m).reply_lump.is_null() }
 }
 
-/// Whether the core parsed the request's method as ACK (its parser compares in any case).
-pub fn is_ack(msg: &Msg) -> bool {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
-    // SAFETY: a valid message for this call (`Msg`'s invariant); the request arm of the first
-    // line's union is the one the parser filled when the type is SIP_REQUEST.
-    unsafe {
-        let fl = &raw const (*m).first_line;
-        i32::from((*fl).type_) == sys::SIP_REQUEST as i32
-            && (*fl).u.request.method_value == sys::request_method_METHOD_ACK as _
-    }
-}
-
 /// The request's source address when it is IPv4 (`None` otherwise: the host formats IPv6 its
 /// own way), and its source port, as the core received them.
 pub fn source(msg: &Msg) -> (Option<[u8; 4]>, u16) {

@@ -7,7 +7,7 @@ use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global
 use super::param::{int_param, str_param};
 use super::shim::*;
 use crate::guard::{ffi_guard, test_panic_point};
-use crate::module::{Replied, ReplyError};
+use crate::module::{Answer, Replied, ReplyError};
 use crate::reply::ack::AckDecision;
 use crate::reply::forward::{self, ForwardError};
 use crate::reply::{check_code, Reason, SlError};
@@ -117,23 +117,13 @@ pub(super) extern "C" fn sl_send_reply(
             Err(r) => return r,
         };
         test_panic_point(reason.as_bytes());
-        stateless("sl_send_reply", g, &mut m, code, reason, None)
+        stateless("sl_send_reply", g, &mut m, Answer::new(code, reason))
     })
 }
 
 /// A stateless reply for the script and the API, with `tag` as To-tag when given.
-pub(super) fn stateless(
-    func: &str,
-    g: &Global,
-    m: &mut Msg,
-    code: u16,
-    reason: Reason<'_>,
-    tag: Option<&[u8]>,
-) -> c_int {
-    let r = with_reply_buf(|buf| {
-        g.module
-            .send_reply(m, g.shared.get(), buf, code, reason, tag)
-    });
+pub(super) fn stateless(func: &str, g: &Global, m: &mut Msg, answer: Answer<'_>) -> c_int {
+    let r = with_reply_buf(|buf| g.module.reply_stateless(m, g.shared.get(), buf, answer));
     script_result(func, r.map(drop))
 }
 
@@ -197,7 +187,11 @@ pub(super) fn tm_or_stateless(
         // SAFETY: valid message; sets its reply send flags.
         unsafe { sl_shim_set_reply_flags(m.raw(), mode & 1, mode & 2) };
     }
-    let r = with_reply_buf(|buf| g.module.reply_any(m, g.shared.get(), buf, code, reason));
+    let answer = Answer::new(code, reason);
+    let r = with_reply_buf(|buf| {
+        g.module
+            .reply_tm_or_stateless(m, g.shared.get(), buf, answer)
+    });
     script_result("send_reply", r.map(drop))
 }
 

@@ -1,6 +1,8 @@
 //! The [`Host`] trait: what the module asks of Kamailio for one request (the message and the
 //! core's split of it, the request's marks, where to send), so the module's decisions run
 //! without Kamailio in the unit tests; `crate::ffi::host` implements it over `struct sip_msg`.
+//! What is fixed for the process (the Server line, `sip_warning`, the host's version) is
+//! read once, into [`super::Module`].
 #![forbid(unsafe_code)]
 
 use crate::reply::totag::TagInput;
@@ -23,9 +25,6 @@ pub trait Host {
     /// What the host's parser already read of the request, and the header lines it split;
     /// `None` when it has nothing (the module then reads `msg()` itself).
     fn split(&self) -> Option<(Split, Self::Lines<'_>)>;
-    /// The request is an ACK, by its method as the host read it (in any case, after leading
-    /// blank lines).
-    fn is_ack(&self) -> bool;
     /// An ACK's To-tag (`None`: it has none) and what our tag for it is computed from, as the
     /// host's parser read them; `None` when it did not read all of them.
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
@@ -56,10 +55,8 @@ pub trait Host {
     /// The request came over a stream (TCP, TLS, WebSocket): a reply may be larger than a
     /// datagram.
     fn stream(&self) -> bool;
-    /// `Server:` header line the core adds to local replies, if enabled.
-    fn server_header(&self) -> Option<&[u8]>;
-    /// The core's `Warning:` header line for this request (its `sip_warning`); `None` when that
-    /// is off.
+    /// The core's `Warning:` header line for this request (asked only when its `sip_warning`
+    /// is on, [`super::Module::sip_warning`]).
     fn warning(&self) -> Option<&[u8]>;
     /// Sends the reply statelessly to where the request's top Via says; the host runs its
     /// reply callbacks and event routes around it.

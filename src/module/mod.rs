@@ -73,6 +73,44 @@ pub struct Module {
     pub parser_mode: ParserMode,
     /// The host refuses a reply with an empty reason (6.1); 5.6 and 6.0 send it.
     pub empty_reason_refused: bool,
+    /// The core's `Server:` line (no CRLF) when its `server_signature` is on.
+    pub server_header: Option<&'static [u8]>,
+    /// The core's `sip_warning`: replies carry its `Warning:` line ([`Host::warning`]).
+    pub sip_warning: bool,
+}
+
+/// Where a reply is written: the process's buffer, or `big` for one that outgrows it over a
+/// stream.
+struct Out<'b> {
+    buf: &'b mut [u8],
+    big: &'b mut Vec<u8>,
+}
+
+/// What a caller asks to send: the status line's code and reason, and a To-tag to use instead of
+/// ours (the API's `dreply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer<'a> {
+    pub code: u16,
+    pub reason: Reason<'a>,
+    pub tag: Option<&'a [u8]>,
+}
+
+impl<'a> Answer<'a> {
+    pub fn new(code: u16, reason: Reason<'a>) -> Answer<'a> {
+        Answer {
+            code,
+            reason,
+            tag: None,
+        }
+    }
+
+    /// With `tag` as the reply's To-tag, where one is added (an empty one adds none).
+    pub fn with_tag(self, tag: &'a [u8]) -> Answer<'a> {
+        Answer {
+            tag: Some(tag),
+            ..self
+        }
+    }
 }
 
 /// A reply that went out.
@@ -89,27 +127,38 @@ pub enum Replied {
     Transaction,
 }
 
+/// A reply built in the buffer, ready to send.
+struct Built {
+    len: usize,
+    /// It answers an INVITE: its ACK is looked for.
+    invite: bool,
+}
+
 impl Module {
-    /// `sl_send_reply(code, reason)`: build into `buf` (the reply, then a NUL) and send
-    /// statelessly. `tag` replaces
-    /// our To-tag (the API's `dreply`). A reply to an INVITE opens the ACK window.
-    pub fn send_reply<H: Host>(
+    /// A stateless reply (`sl_send_reply`, the API, KEMI), in one sequence: refuse what the host
+    /// refuses, build into `buf` (the reply, then a NUL), open the ACK window, send, then count
+    /// and mark it.
+    pub fn reply_stateless<H: Host>(
         &self,
         host: &mut H,
         shared: &Shared,
         buf: &mut [u8],
-        code: u16,
-        reason: Reason<'_>,
-        tag: Option<&[u8]>,
+        answer: Answer<'_>,
     ) -> Result<Sent, ReplyError> {
         // Before the no-reply mark and uncounted, as native 6.1's wrappers refuse it.
-        self.check_reason(reason)?;
+        self.check_reason(answer.reason)?;
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
-        let r = self.build_and_send(host, shared, buf, code, reason, tag);
+        let r = self.build_and_send(host, shared, buf, &answer);
+        // What follows a send, in one place.
         match r {
-            Ok(_) => shared.counters.reply(code),
+            Ok(_) => {
+                shared.counters.reply(answer.code);
+                if answer.code >= 200 && self.reply_marks {
+                    host.mark_final_reply();
+                }
+            }
             Err(_) => shared.counters.failure(),
         }
         r
@@ -120,17 +169,15 @@ impl Module {
         host: &mut H,
         shared: &Shared,
         buf: &mut [u8],
-        code: u16,
-        reason: Reason<'_>,
-        tag: Option<&[u8]>,
+        answer: &Answer<'_>,
     ) -> Result<Sent, ReplyError> {
-        if (300..400).contains(&code) && !looks_like_ack(host.msg()) {
+        if (300..400).contains(&answer.code) && !looks_like_ack(host.msg()) {
             host.add_redirect_contacts();
         }
         // Only for a reply that outgrows `buf` over a stream (native sizes its buffer to every
         // reply: over TCP and TLS, and xhttp's HTTP, a reply may pass 64 KB).
         let mut big = Vec::new();
-        let len = match self.build_from_host(host, shared, buf, &mut big, code, reason, tag) {
+        let built = match self.build(host, buf, &mut big, answer) {
             // After the host's split comes a line its parser judges itself (a Via, a repeated
             // To or CSeq, a Retry-After): the host reads the rest of the head, as native's reply
             // builder makes it, and refuses the request where its parser does; else the reply
@@ -141,69 +188,67 @@ impl Module {
                     return Err(ParseError::BadHeader.into());
                 }
                 debug_assert!(big.is_empty());
-                self.build_from_host(host, shared, buf, &mut big, code, reason, tag)?
+                self.build(host, buf, &mut big, answer)?
             }
             r => r?,
         };
-        let out = if big.is_empty() { buf } else { &mut big[..] };
-        out[len] = 0;
-        host.send(&out[..len], code, reason.as_bytes())
-            .map_err(|SendFailed| ReplyError::Send)?;
-        if code >= 200 && self.reply_marks {
-            host.mark_final_reply();
+        // Before the send: an ACK to this reply may reach another worker before the send
+        // returns.
+        if built.invite {
+            shared.ack_deadline.store(
+                host.ticks().wrapping_add(self.ack_window),
+                Ordering::Relaxed,
+            );
         }
-        Ok(Sent { code, len })
+        let out = if big.is_empty() { buf } else { &mut big[..] };
+        out[built.len] = 0;
+        host.send(&out[..built.len], answer.code, answer.reason.as_bytes())
+            .map_err(|SendFailed| ReplyError::Send)?;
+        Ok(Sent {
+            code: answer.code,
+            len: built.len,
+        })
     }
 
     /// Builds the reply from what the host split of the request (or from its bytes, when it
     /// split nothing).
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn build_from_host<H: Host>(
-        &self,
-        host: &H,
-        shared: &Shared,
-        buf: &mut [u8],
-        big: &mut Vec<u8>,
-        code: u16,
-        reason: Reason<'_>,
-        tag: Option<&[u8]>,
-    ) -> Result<usize, ReplyError> {
-        let msg = host.msg();
-        // Each arm builds from its own request, made where it is used (measured: one request
-        // merged from both arms costs ~16 instructions a reply more, in moves).
-        Ok(match host.split() {
-            Some((s, lines)) => {
-                let req = Request::from_split(msg, s, self.parser_mode)?;
-                self.build(host, shared, buf, big, &req, lines, code, reason, tag)?
-            }
-            None => {
-                let req = Request::parse_in(msg, self.parser_mode)?;
-                let lines = H::Lines::default();
-                self.build(host, shared, buf, big, &req, lines, code, reason, tag)?
-            }
-        })
-    }
-
-    /// Builds the reply to `req` into `buf` (or into `big`, when it outgrows `buf` over a
-    /// stream); a reply to an INVITE opens the ACK window. Returns the reply's length.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn build<H: Host>(
         &self,
         host: &H,
-        shared: &Shared,
         buf: &mut [u8],
         big: &mut Vec<u8>,
+        answer: &Answer<'_>,
+    ) -> Result<Built, ReplyError> {
+        let msg = host.msg();
+        // Each arm builds from its own request, made where it is used (measured: one request
+        // merged from both arms costs ~16 instructions a reply more, in moves).
+        match host.split() {
+            Some((s, lines)) => {
+                let req = Request::from_split(msg, s, self.parser_mode)?;
+                self.write(host, Out { buf, big }, &req, lines, answer)
+            }
+            None => {
+                let req = Request::parse_in(msg, self.parser_mode)?;
+                self.write(host, Out { buf, big }, &req, H::Lines::default(), answer)
+            }
+        }
+    }
+
+    /// Writes the reply to `req` into `out`: the host's facts about the request gathered
+    /// first, then [`build_reply`].
+    #[inline(always)]
+    fn write<H: Host>(
+        &self,
+        host: &H,
+        out: Out<'_>,
         req: &Request,
         split: H::Lines<'_>,
-        code: u16,
-        reason: Reason<'_>,
-        tag: Option<&[u8]>,
-    ) -> Result<usize, ReplyError> {
+        answer: &Answer<'_>,
+    ) -> Result<Built, ReplyError> {
         // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
         let ours;
-        let to_tag = match (needs_to_tag(req, code), tag) {
+        let to_tag = match (needs_to_tag(req, answer.code), answer.tag) {
             (false, _) => None,
             // An empty given tag adds none, as Kamailio's reply builder does.
             (true, Some(b"")) => None,
@@ -216,15 +261,19 @@ impl Module {
         let mut ip = [0u8; 64];
         let has_rport = req.via1.rport.is_some();
         let params = ReplyParams {
-            code,
-            reason,
+            code: answer.code,
+            reason: answer.reason,
             to_tag,
             // Kamailio's received_test: an rport in the first Via is enough (asked first, no
             // call into the host).
             received: (has_rport || host.received_test()).then(|| host.source_ip(&mut ip)),
             rport: (has_rport || host.force_rport()).then(|| host.source_port()),
-            server_header: host.server_header(),
-            warning: host.warning(),
+            server_header: self.server_header,
+            warning: if self.sip_warning {
+                host.warning()
+            } else {
+                None
+            },
             via_layout: self.via_layout,
             via_extra: match self.via_layout {
                 ViaLayout::AfterRportOrBranch => host.via_extra(),
@@ -233,46 +282,48 @@ impl Module {
         };
         // The last byte stays for a NUL after the reply: native hands the host (callbacks,
         // event routes, the core's parser) a NUL-terminated buffer.
-        let room = buf.len().checked_sub(1).ok_or(SlError::TooBig)?;
-        let len = match build_reply(req, split.clone(), &params, host.lumps(), &mut buf[..room]) {
+        let room = out.buf.len().checked_sub(1).ok_or(SlError::TooBig)?;
+        let len = match build_reply(
+            req,
+            split.clone(),
+            &params,
+            host.lumps(),
+            &mut out.buf[..room],
+        ) {
             Err(SlError::TooBig) if host.stream() => {
                 let bound = reply_bound(req.buf(), req.to_may_repeat(), &params, host.lumps());
-                *big = vec![0; bound + 1];
-                build_reply(req, split, &params, host.lumps(), &mut big[..bound])?
+                *out.big = vec![0; bound + 1];
+                build_reply(req, split, &params, host.lumps(), &mut out.big[..bound])?
             }
             r => r?,
         };
-        if req.is_method(b"INVITE") {
-            shared.ack_deadline.store(
-                host.ticks().wrapping_add(self.ack_window),
-                Ordering::Relaxed,
-            );
-        }
-        Ok(len)
+        Ok(Built {
+            len,
+            invite: req.is_method(b"INVITE"),
+        })
     }
 
     /// `send_reply(code, reason)`: through tm when it holds a transaction for the request,
     /// else statelessly.
-    pub fn reply_any<H: Host>(
+    pub fn reply_tm_or_stateless<H: Host>(
         &self,
         host: &mut H,
         shared: &Shared,
         buf: &mut [u8],
-        code: u16,
-        reason: Reason<'_>,
+        answer: Answer<'_>,
     ) -> Result<Replied, ReplyError> {
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
         // After the no-reply mark and before tm, as native 6.1's send_reply.
-        self.check_reason(reason)?;
+        self.check_reason(answer.reason)?;
         if host.in_transaction() {
             return host
-                .tm_reply(code, reason.as_bytes())
+                .tm_reply(answer.code, answer.reason.as_bytes())
                 .map(|()| Replied::Transaction)
                 .map_err(|SendFailed| ReplyError::Tm);
         }
-        self.send_reply(host, shared, buf, code, reason, None)
+        self.reply_stateless(host, shared, buf, answer)
             .map(Replied::Stateless)
     }
 
@@ -289,7 +340,8 @@ impl Module {
         }
         not_answered(host)?;
         let e = error_reply(prev_ser_error);
-        let sent = self.send_reply(host, shared, buf, e.code, Reason::new(e.reason())?, None)?;
+        let answer = Answer::new(e.code, Reason::new(e.reason())?);
+        let sent = self.reply_stateless(host, shared, buf, answer)?;
         shared.counters.reply_error();
         Ok(sent)
     }
@@ -325,18 +377,16 @@ impl Module {
         Ok(self.signature.to_tag(&read(host, self.parser_mode)?.0))
     }
 
-    /// The pre-script filter: `Absorb` means drop the message before the script sees it.
+    /// The pre-script filter, for an ACK (the host asks only for those): `Absorb` means drop
+    /// it before the script sees it.
     pub fn filter_ack<H: Host>(
         &self,
         host: &H,
         now: u32,
         shared: &Shared,
     ) -> Result<AckDecision, SlError> {
-        // Cheap tests first: most traffic is not ACK, and outside the window nothing needs
-        // reading (the decision is the same as after parsing: `decide` tests the window first).
-        if !host.is_ack() {
-            return Ok(AckDecision::NotAck);
-        }
+        // Outside the window nothing needs reading (the decision is the same as after parsing:
+        // `decide` tests the window first).
         let deadline = shared.ack_deadline.load(Ordering::Relaxed);
         if !ack::window_open(now, deadline) {
             return Ok(AckDecision::TooLate);

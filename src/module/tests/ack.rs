@@ -8,7 +8,7 @@ fn reply_to_invite_opens_the_ack_window_and_its_ack_is_absorbed() {
     let mut h = FakeHost::new(INVITE);
     let mut buf = [0u8; 2048];
     let sent = m
-        .send_reply(&mut h, &shared, &mut buf, 404, r(b"Not Here"), None)
+        .reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"Not Here")))
         .unwrap();
     assert_eq!(sent.code, 404);
     assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 1032);
@@ -56,8 +56,13 @@ fn non_invite_replies_leave_the_window_alone() {
     let shared = Shared::default();
     shared.ack_deadline.store(5, Ordering::Relaxed);
     let mut h = FakeHost::new(&INVITE.replace("INVITE", "OPTIONS"));
-    m.send_reply(&mut h, &shared, &mut [0u8; 2048], 200, r(b"OK"), None)
-        .unwrap();
+    m.reply_stateless(
+        &mut h,
+        &shared,
+        &mut [0u8; 2048],
+        Answer::new(200, r(b"OK")),
+    )
+    .unwrap();
     assert_eq!(shared.ack_deadline.load(Ordering::Relaxed), 5);
 }
 

@@ -77,9 +77,6 @@ impl Host for FakeHost {
     fn msg(&self) -> &[u8] {
         &self.msg
     }
-    fn is_ack(&self) -> bool {
-        looks_like_ack(&self.msg)
-    }
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         // What a host whose parser read the whole head hands over.
         self.split_at?;
@@ -128,9 +125,6 @@ impl Host for FakeHost {
     }
     fn lumps(&self) -> Self::Lumps<'_> {
         self.lumps.clone().into_iter()
-    }
-    fn server_header(&self) -> Option<&[u8]> {
-        Some(b"Server: fake")
     }
     fn warning(&self) -> Option<&[u8]> {
         None
@@ -184,6 +178,8 @@ fn module() -> Module {
         reply_marks: true,
         parser_mode: ParserMode::Strict,
         empty_reason_refused: false,
+        server_header: Some(b"Server: fake"),
+        sip_warning: false,
     }
 }
 
@@ -198,5 +194,7 @@ fn send_404(
     shared: &Shared,
     tag: Option<&[u8]>,
 ) -> Result<Sent, ReplyError> {
-    m.send_reply(h, shared, &mut [0u8; 2048], 404, r(b"x"), tag)
+    let answer = Answer::new(404, r(b"x"));
+    let answer = tag.map_or(answer, |t| answer.with_tag(t));
+    m.reply_stateless(h, shared, &mut [0u8; 2048], answer)
 }

@@ -9,23 +9,23 @@ fn failures_are_reported_not_sent() {
     let mut h = FakeHost::new(INVITE);
     h.no_reply = true;
     assert_eq!(
-        m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None),
+        m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"x"))),
         Err(ReplyError::NoReply)
     );
     let mut h = FakeHost::new(INVITE);
     h.fail_send = true;
     assert_eq!(
-        m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None),
+        m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"x"))),
         Err(ReplyError::Send)
     );
     let mut h = FakeHost::new("INVITE sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n");
     assert!(matches!(
-        m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None),
+        m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"x"))),
         Err(ReplyError::Sl(SlError::Parse(_)))
     ));
     let mut h = FakeHost::new(INVITE);
     assert_eq!(
-        m.send_reply(&mut h, &shared, &mut buf[..100], 404, r(b"x"), None),
+        m.reply_stateless(&mut h, &shared, &mut buf[..100], Answer::new(404, r(b"x"))),
         Err(ReplyError::Sl(SlError::TooBig))
     );
     assert!(h.sent.is_empty());
@@ -49,25 +49,23 @@ fn replies_and_failures_are_counted() {
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
     for code in [200, 404, 404, 180] {
-        m.send_reply(
+        m.reply_stateless(
             &mut FakeHost::new(INVITE),
             &shared,
             &mut buf,
-            code,
-            r(b"x"),
-            None,
+            Answer::new(code, r(b"x")),
         )
         .unwrap();
     }
     let mut h = FakeHost::new(INVITE);
     h.fail_send = true;
     assert!(m
-        .send_reply(&mut h, &shared, &mut buf, 200, r(b"x"), None)
+        .reply_stateless(&mut h, &shared, &mut buf, Answer::new(200, r(b"x")))
         .is_err());
     let mut h = FakeHost::new(INVITE);
     h.no_reply = true;
     assert!(m
-        .send_reply(&mut h, &shared, &mut buf, 200, r(b"x"), None)
+        .reply_stateless(&mut h, &shared, &mut buf, Answer::new(200, r(b"x")))
         .is_err());
     let c = &shared.counters;
     assert_eq!(c.get(Counter::R200), 1);
@@ -86,7 +84,7 @@ fn send_reply_goes_through_tm_when_a_transaction_exists() {
     let mut h = FakeHost::new(INVITE);
     h.transaction = true;
     assert_eq!(
-        m.reply_any(&mut h, &shared, &mut buf, 486, r(b"Busy")),
+        m.reply_tm_or_stateless(&mut h, &shared, &mut buf, Answer::new(486, r(b"Busy"))),
         Ok(Replied::Transaction)
     );
     assert_eq!(h.tm_sent, vec![(486, b"Busy".to_vec())]);
@@ -95,7 +93,7 @@ fn send_reply_goes_through_tm_when_a_transaction_exists() {
     assert_eq!(shared.counters.value(crate::stats::Stat::SentReplies), 0);
 
     let mut h = FakeHost::new(INVITE);
-    let r = m.reply_any(&mut h, &shared, &mut buf, 486, r(b"Busy"));
+    let r = m.reply_tm_or_stateless(&mut h, &shared, &mut buf, Answer::new(486, r(b"Busy")));
     assert!(matches!(r, Ok(Replied::Stateless(Sent { code: 486, .. }))));
     assert_eq!(h.sent.len(), 1);
 }
@@ -106,14 +104,19 @@ fn redirects_carry_the_destination_set_and_a_given_tag_wins() {
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(&mut h, &shared, &mut buf, 302, r(b"Moved"), Some(b"dlgtag"))
-        .unwrap();
+    m.reply_stateless(
+        &mut h,
+        &shared,
+        &mut buf,
+        Answer::new(302, r(b"Moved")).with_tag(b"dlgtag"),
+    )
+    .unwrap();
     assert_eq!(h.redirects, 1);
     let reply = String::from_utf8(h.sent[0].clone()).unwrap();
     assert!(reply.contains("Contact: <sip:b@y>;q=0.5\r\n"), "{reply}");
     assert!(reply.contains("To: <sip:b@x>;tag=dlgtag\r\n"), "{reply}");
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(&mut h, &shared, &mut buf, 404, r(b"x"), None)
+    m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"x")))
         .unwrap();
     assert_eq!(h.redirects, 0);
 }
@@ -123,13 +126,11 @@ fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
     let m = module();
     let mut buf = [0xffu8; 2048];
     let sent = m
-        .send_reply(
+        .reply_stateless(
             &mut FakeHost::new(INVITE),
             &Shared::default(),
             &mut buf,
-            404,
-            r(b"x"),
-            None,
+            Answer::new(404, r(b"x")),
         )
         .unwrap();
     assert_eq!(buf[sent.len], 0);
@@ -137,13 +138,11 @@ fn the_reply_is_followed_by_a_nul_as_native_hands_it_over() {
     // The NUL takes the last byte: a reply filling the buffer without it does not fit.
     let mut tight = vec![0u8; sent.len];
     assert_eq!(
-        m.send_reply(
+        m.reply_stateless(
             &mut FakeHost::new(INVITE),
             &Shared::default(),
             &mut tight,
-            404,
-            r(b"x"),
-            None
+            Answer::new(404, r(b"x"))
         ),
         Err(ReplyError::Sl(SlError::TooBig))
     );
@@ -187,7 +186,7 @@ fn a_final_reply_marks_the_request_and_an_error_reply_after_it_is_refused() {
     let mut h = FakeHost::new(INVITE);
     let mut buf = [0u8; 2048];
     // A provisional reply leaves it unmarked; a failed send too.
-    m.send_reply(&mut h, &shared, &mut buf, 180, r(b"Ringing"), None)
+    m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(180, r(b"Ringing")))
         .unwrap();
     assert!(!h.final_replied);
     h.fail_send = true;
@@ -258,7 +257,7 @@ fn an_empty_reason_is_sent_or_refused_as_the_hosts_own_sl_decides() {
     // 5.6 and 6.0 send it.
     let mut h = FakeHost::new(INVITE);
     module()
-        .send_reply(&mut h, &shared, &mut buf, 404, r(b""), None)
+        .reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"")))
         .unwrap();
     assert!(h.sent[0].starts_with(b"SIP/2.0 404 \r\n"));
     // 6.1 refuses it, before the no-reply mark (sl_send_reply) and uncounted; a reason of one
@@ -272,28 +271,28 @@ fn an_empty_reason_is_sent_or_refused_as_the_hosts_own_sl_decides() {
         let mut h = FakeHost::new(INVITE);
         h.no_reply = no_reply;
         assert_eq!(
-            m.send_reply(&mut h, &shared, &mut buf, 404, r(b""), None),
+            m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b""))),
             Err(ReplyError::Sl(SlError::EmptyReason))
         );
         assert!(h.sent.is_empty());
     }
     assert_eq!(shared.counters.get(Counter::Failures), 0);
     let mut h = FakeHost::new(INVITE);
-    m.send_reply(&mut h, &shared, &mut buf, 404, r(b" "), None)
+    m.reply_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b" ")))
         .unwrap();
     assert!(h.sent[0].starts_with(b"SIP/2.0 404  \r\n"));
     // send_reply: the no-reply mark first, then the reason, before tm is asked.
     let mut h = FakeHost::new(INVITE);
     h.no_reply = true;
     assert_eq!(
-        m.reply_any(&mut h, &shared, &mut buf, 404, r(b"")),
+        m.reply_tm_or_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b""))),
         Err(ReplyError::NoReply)
     );
     for transaction in [false, true] {
         let mut h = FakeHost::new(INVITE);
         h.transaction = transaction;
         assert_eq!(
-            m.reply_any(&mut h, &shared, &mut buf, 404, r(b"")),
+            m.reply_tm_or_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b""))),
             Err(ReplyError::Sl(SlError::EmptyReason))
         );
         assert!(h.sent.is_empty() && h.tm_sent.is_empty());
@@ -301,7 +300,7 @@ fn an_empty_reason_is_sent_or_refused_as_the_hosts_own_sl_decides() {
     let mut h = FakeHost::new(INVITE);
     h.transaction = true;
     module()
-        .reply_any(&mut h, &shared, &mut buf, 404, r(b""))
+        .reply_tm_or_stateless(&mut h, &shared, &mut buf, Answer::new(404, r(b"")))
         .unwrap();
     assert_eq!(h.tm_sent, [(404, vec![])]);
 }

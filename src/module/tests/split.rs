@@ -49,13 +49,11 @@ fn an_rport_in_the_first_via_adds_received_without_the_hosts_test() {
 }
 
 fn reply_of(mut h: FakeHost, code: u16) -> Result<Vec<u8>, ReplyError> {
-    module().send_reply(
+    module().reply_stateless(
         &mut h,
         &Shared::default(),
         &mut [0u8; 4096],
-        code,
-        r(b"R"),
-        None,
+        Answer::new(code, r(b"R")),
     )?;
     Ok(h.sent.remove(0))
 }

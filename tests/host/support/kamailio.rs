@@ -43,12 +43,10 @@ impl Kamailio {
         env: &[(&str, String)],
     ) -> Kamailio {
         let run = scratch("run");
-        let log = run.join("kamailio.log");
-        let mut child = spawn(
+        let (mut child, log) = spawn(
             cfg,
             sl,
             &run,
-            &log,
             &[
                 ("SIP_PORT", port.to_string()),
                 ("CHILDREN", children.to_string()),
@@ -196,15 +194,16 @@ impl Drop for Kamailio {
     }
 }
 
+/// Starts Kamailio with its runtime files in `run`; returns it and its log file.
 fn spawn(
     cfg: &Path,
     sl: Sl,
     run: &Path,
-    log: &Path,
     defs: &[(&str, String)],
     extra: &[String],
     env: &[(&str, String)],
-) -> Child {
+) -> (Child, PathBuf) {
+    let log = run.join("kamailio.log");
     let mpath = module_path(sl);
     let mut cmd = host_command("kamailio");
     cmd.args(["-DD", "-E", "-f"])
@@ -222,13 +221,14 @@ fn spawn(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = std::fs::File::create(log).expect("log file");
+    let out = std::fs::File::create(&log).expect("log file");
     cmd.stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
         .stderr(out);
     // Its own process group: whatever it leaves behind can be stopped with it.
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    cmd.spawn().expect("kamailio is installed (make deps)")
+    let child = cmd.spawn().expect("kamailio is installed (make deps)");
+    (child, log)
 }
 
 /// Runs Kamailio on a config expected to be refused; returns (exit success, log).
@@ -250,12 +250,10 @@ pub fn start_expecting_refusal_by(
     let dir = scratch("refuse");
     let cfg = dir.join("k.cfg");
     std::fs::write(&cfg, cfg_text).unwrap();
-    let log = dir.join("log");
-    let mut child = spawn(
+    let (mut child, log) = spawn(
         &cfg,
         sl,
         &dir,
-        &log,
         &[
             ("SIP_PORT", free_port().to_string()),
             ("CHILDREN", "1".into()),
