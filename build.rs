@@ -113,13 +113,14 @@ mod host {
             .allowlist_recursively(false)
             .derive_copy(false);
         write_bindings(exports, &out.join("host_bindings.rs"));
-        // The parsed message Rust reads (src/ffi/msg.rs): the request line, the header list,
-        // the first Via and the To; and the script parameters our fixups make (src/ffi/param.rs).
+        // The parsed message Rust reads (src/ffi/msg.rs): the first line, the header list, the
+        // first Via and the To, the flags, the reply lumps; and the script parameters our
+        // fixups make (src/ffi/param.rs).
         let msg = bindgen_over(crate_dir, &src, &cdefs, "msg_types.h")
             .allowlist_type(
-                "sip_msg|hdr_field|via_body|via_param|to_body|sip_protos|request_method|fparam",
+                "sip_msg|hdr_field|via_body|via_param|to_body|sip_protos|request_method|fparam|lump_rpl|send_flags",
             )
-            .allowlist_var("SIP_REQUEST|FL_MSG_NOREPLY|FPARAM_INT|FPARAM_STR")
+            .allowlist_var("SIP_RE(QUEST|PLY)|FL_MSG_NOREPLY|FL_FORCE_RPORT|FPARAM_INT|FPARAM_STR|LUMP_RPL_(HDR|BODY)")
             // What a parameter of another kind points at is never read.
             .opaque_type("re_pattern_buffer|select|subst_expr|_pv_spec|_pv_elem")
             .derive_default(false);

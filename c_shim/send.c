@@ -276,14 +276,6 @@ void sl_shim_add_redirect_contacts(struct sip_msg *msg)
 		LM_ERR("sl-rs: cannot add the redirect Contacts to the reply\n");
 }
 
-void sl_shim_set_reply_flags(struct sip_msg *msg, int no_connect, int close)
-{
-	if (no_connect)
-		msg->rpl_send_flags.f |= SND_F_FORCE_CON_REUSE;
-	if (close)
-		msg->rpl_send_flags.f |= SND_F_CON_CLOSE;
-}
-
 /* Runs before the script for every request: all but ACKs leave at this compare, the one cost
  * every request pays (the core parsed the method before any callback runs). */
 static int filter_ack(struct sip_msg *msg, unsigned int flags, void *param)

@@ -1,7 +1,9 @@
 /*
  * The thin C side of sl-rs, compiled against the installed Kamailio's headers with its own
- * compile defines (see build.rs). No logic lives here: every decision is made in Rust (the ACK
- * filter's method compare, which every request pays, is the one test made in C). The files:
+ * compile defines (see build.rs). It runs host code for Rust: what is a macro or an inline
+ * function, or takes the host's structs (sending, callbacks and event routes, tm, pseudo-
+ * variables); Rust makes the module's decisions and reads the message's fields itself (the
+ * rule, with its one exception, is in src/ffi/mod.rs). The files:
  *   sl_shim.c   (a) tables and strings the host reads: cmds, params, version and flags;
  *               (b) one small wrapper per host macro, inline function or struct field Rust needs;
  *   send.c      sending a reply and what runs around it: SLCB callbacks, event routes and their
@@ -119,23 +121,14 @@ int sl_shim_log_enabled(enum sl_shim_level level)
 size_t sl_shim_sizeof_sip_msg(void) { return sizeof(struct sip_msg); }
 size_t sl_shim_sizeof_fparam(void) { return sizeof(fparam_t); }
 
-unsigned int sl_shim_msg_reply_marks(struct sip_msg *msg)
+void sl_shim_reply_mark_flags(unsigned long long *final_reply, unsigned long long *delayed)
 {
 #ifdef SL_HOST_REPLY_MARKS
-	return ((msg->msg_flags & FL_FINAL_REPLY) ? SL_SHIM_MARK_FINAL : 0)
-		| ((msg->msg_flags & FL_DELAYED_REPLY) ? SL_SHIM_MARK_DELAYED : 0);
+	*final_reply = FL_FINAL_REPLY;
+	*delayed = FL_DELAYED_REPLY;
 #else
-	(void)msg;
-	return 0;
-#endif
-}
-
-void sl_shim_msg_mark_final_reply(struct sip_msg *msg)
-{
-#ifdef SL_HOST_REPLY_MARKS
-	msg->msg_flags |= FL_FINAL_REPLY;
-#else
-	(void)msg;
+	*final_reply = 0;
+	*delayed = 0;
 #endif
 }
 
@@ -178,10 +171,7 @@ const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len)
 	return NULL;
 }
 
-int sl_shim_msg_force_rport(struct sip_msg *msg)
-{
-	return ((msg->msg_flags | global_req_flags) & FL_FORCE_RPORT) != 0;
-}
+unsigned long long sl_shim_global_req_flags(void) { return global_req_flags; }
 
 int sl_shim_received_test(struct sip_msg *msg)
 {
@@ -199,20 +189,6 @@ size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap)
 {
 	int n = ip_addr2sbuf(&msg->rcv.src_ip, buf, (int)cap);
 	return n > 0 ? (size_t)n : 0;
-}
-
-const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
-		const char **text, size_t *len, enum sl_shim_lump *kind)
-{
-	const struct lump_rpl *l = cursor ? ((const struct lump_rpl *)cursor)->next
-		: msg->reply_lump;
-	if (!l)
-		return NULL;
-	*text = l->text.s;
-	*len = l->text.len > 0 ? (size_t)l->text.len : 0;
-	*kind = (l->flags & LUMP_RPL_HDR) ? SL_SHIM_LUMP_HDR
-		: (l->flags & LUMP_RPL_BODY) ? SL_SHIM_LUMP_BODY : SL_SHIM_LUMP_OTHER;
-	return l;
 }
 
 /* The core's Warning header for a reply to msg, as its (static) warning_builder prints it, in a

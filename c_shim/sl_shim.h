@@ -25,9 +25,6 @@ enum sl_shim_evcb { SL_SHIM_EVCB_FL_ACK = 0, SL_SHIM_EVCB_LRES_SENT = 1 };
 /* Which local To-tag ($ltt keys x, s, t). */
 enum sl_shim_totag { SL_SHIM_TOTAG_AUTO = 0, SL_SHIM_TOTAG_STATELESS = 1, SL_SHIM_TOTAG_TM = 2 };
 
-/* The marks Kamailio 6.0 keeps on a request (sl_shim_msg_reply_marks; 0 on 5.6). */
-enum sl_shim_mark { SL_SHIM_MARK_FINAL = 1, SL_SHIM_MARK_DELAYED = 2 };
-
 /* What the host version has (sl_shim_host_features): the 6.0 place of received/rport on a
  * reply's first Via (Rust's ViaLayout), the 6.0 reply marks, 6.1's refusal of an empty
  * reason. */
@@ -37,9 +34,6 @@ enum sl_shim_feature {
 	SL_SHIM_EMPTY_REASON_REFUSED = 4
 };
 
-/* What a reply lump is. */
-enum sl_shim_lump { SL_SHIM_LUMP_OTHER = 0, SL_SHIM_LUMP_HDR = 1, SL_SHIM_LUMP_BODY = 2 };
-
 /* ---- implemented in C (the .c files of c_shim/; sl_shim.c says which holds what) ---- */
 void sl_shim_log(enum sl_shim_level level, const char *text, size_t len);
 /* Whether a line of that level would be printed (so Rust formats only lines that are). */
@@ -48,8 +42,9 @@ int sl_shim_log_enabled(enum sl_shim_level level);
 /* sizeof(struct sip_msg) as this compiler lays it out (Rust checks its own against it). */
 size_t sl_shim_sizeof_sip_msg(void);
 size_t sl_shim_sizeof_fparam(void);
-unsigned int sl_shim_msg_reply_marks(struct sip_msg *msg);
-void sl_shim_msg_mark_final_reply(struct sip_msg *msg);
+/* The msg_flags bits of Kamailio 6.0's marks, a final reply went out and tm delayed its
+ * reply (0 on 5.6, which has neither): constants Rust reads once. */
+void sl_shim_reply_mark_flags(unsigned long long *final_reply, unsigned long long *delayed);
 unsigned int sl_shim_host_features(void);
 /* The core's sip_parser_mode is strict (its default): a repeated From, To, Call-ID, CSeq or
  * Content-Length makes a SIP request one the core refuses. */
@@ -61,14 +56,12 @@ unsigned long long sl_shim_via_params_flag(void);
  * carries sl_shim_via_params_flag), in the core's PV buffer, valid until the next use of that
  * buffer in this process; NULL when none. */
 const char *sl_shim_via_extra(struct sip_msg *msg, size_t *len);
-int sl_shim_msg_force_rport(struct sip_msg *msg);
+/* The core's global request flags (`force_rport` for every request sets FL_FORCE_RPORT there). */
+unsigned long long sl_shim_global_req_flags(void);
 int sl_shim_received_test(struct sip_msg *msg);
 /* The core's parser reads the rest of the head; 0 when it refuses a line there. */
 int sl_shim_read_rest(struct sip_msg *msg);
 size_t sl_shim_src_ip(struct sip_msg *msg, char *buf, size_t cap);
-/* Walks msg's reply lumps: start with cursor NULL; returns the next cursor, NULL at the end. */
-const void *sl_shim_reply_lump_next(struct sip_msg *msg, const void *cursor,
-		const char **text, size_t *len, enum sl_shim_lump *kind);
 /* The core's Warning header line (no CRLF) for a reply to msg, in a static buffer valid until the
  * next call; NULL when sip_warning is off. */
 const char *sl_shim_warning(struct sip_msg *msg, size_t *len);
@@ -87,8 +80,6 @@ int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int cod
 void sl_shim_ack_filtered(struct sip_msg *msg);
 /* Queues the destination set as Contact headers (per rich_redirect) for a 3xx reply. */
 void sl_shim_add_redirect_contacts(struct sip_msg *msg);
-/* send_reply_mode: reuse the connection only / close it after sending. */
-void sl_shim_set_reply_flags(struct sip_msg *msg, int no_connect, int close);
 /* tm: bind when bind_tm is set and tm is loaded (1 bound, 0 not); is there a transaction;
  * reply through it (0 ok, -1 error); its To-tag (0 ok, -1 none). */
 int sl_shim_tm_bind(void);
@@ -97,8 +88,6 @@ int sl_shim_tm_reply(struct sip_msg *msg, int code, const char *reason, size_t l
 /* 1 when tm (bound, 6.0's t_reply_error) answered msg's internal error. */
 int sl_shim_tm_reply_error(struct sip_msg *msg);
 int sl_shim_tm_totag(struct sip_msg *msg, const char **s, size_t *len);
-/* The 3 status digits of a received reply, NULL when msg is not a reply. */
-const char *sl_shim_reply_status(struct sip_msg *msg);
 /* Forwards a received reply statelessly, with the 3-digit code (or NULL) and the reason
  * (rlen 0: keep) replaced for the send only. 0 ok, -1 error. */
 int sl_shim_forward_reply(struct sip_msg *msg, const char *code, const char *reason,

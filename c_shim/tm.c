@@ -72,13 +72,6 @@ int sl_shim_tm_totag(struct sip_msg *msg, const char **s, size_t *len)
 }
 
 /* ---- sl_forward_reply ---- */
-const char *sl_shim_reply_status(struct sip_msg *msg)
-{
-	if (msg->first_line.type != SIP_REPLY || msg->first_line.u.reply.status.len != 3)
-		return NULL;
-	return msg->first_line.u.reply.status.s;
-}
-
 int sl_shim_forward_reply(struct sip_msg *msg, const char *code, const char *reason,
 		size_t rlen)
 {

@@ -4,7 +4,7 @@
 use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_long, c_ulong};
 
-use super::host::{host_bytes, log_err, Msg, GLOBAL};
+use super::host::{host_bytes, log_err, msg_entry, GLOBAL};
 use super::script::{forward_reply, stateless, tm_or_stateless, validated};
 use super::shim::*;
 use crate::guard::ffi_guard;
@@ -23,21 +23,11 @@ unsafe fn api_text<'a>(s: *const c_char, len: usize) -> &'a [u8] {
     t.strip_suffix(b"\0").unwrap_or(t)
 }
 
-/// The API's `zreply`, `sreply` and `dreply` (and KEMI `sl_send_reply`): a stateless reply,
-/// with `tag` as To-tag when given.
-pub(super) extern "C" fn api_reply(
-    msg: *mut sip_msg,
-    code: c_int,
-    reason: *const c_char,
-    rlen: usize,
-    tag: *const c_char,
-    tlen: usize,
-) -> c_int {
-    ffi_guard("sl API reply", -1, || {
-        // SAFETY: the caller passes the message it is handling, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
+msg_entry! {
+    /// The API's `zreply`, `sreply` and `dreply` (and KEMI `sl_send_reply`): a stateless
+    /// reply, with `tag` as To-tag when given.
+    fn api_reply("sl API reply", -1; m, g,
+        code: c_int, reason: *const c_char, rlen: usize, tag: *const c_char, tlen: usize) -> c_int {
         // SAFETY: borrowed from the calling module for this call.
         let reason = unsafe { api_text(reason, rlen) };
         let (code, reason) = match validated("sl reply", code.into(), reason) {
@@ -55,45 +45,31 @@ pub(super) extern "C" fn api_reply(
         }
         let answer = Answer::new(code, reason);
         let answer = tag.map_or(answer, |t| answer.with_tag(t));
-        stateless("sl reply", g, &mut m, answer)
-    })
+        stateless("sl reply", g, m, answer)
+    }
 }
 
-/// The API's `freply` and KEMI `send_reply`/`send_reply_mode`.
-pub(super) extern "C" fn api_send_reply(
-    msg: *mut sip_msg,
-    code: c_int,
-    reason: *const c_char,
-    rlen: usize,
-    mode: c_int,
-) -> c_int {
-    ffi_guard("send_reply", -1, || {
-        // SAFETY: the caller passes the message it is handling, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
+msg_entry! {
+    /// The API's `freply` and KEMI `send_reply`/`send_reply_mode`.
+    fn api_send_reply("send_reply", -1; m, g,
+        code: c_int, reason: *const c_char, rlen: usize, mode: c_int) -> c_int {
         // SAFETY: borrowed from the caller for this call.
         let reason = unsafe { api_text(reason, rlen) };
         match validated("send_reply", code.into(), reason) {
-            Ok((code, reason)) => tm_or_stateless(g, &mut m, code, reason, mode),
+            Ok((code, reason)) => tm_or_stateless(g, m, code, reason, mode),
             Err(r) => r,
         }
-    })
+    }
 }
 
-/// KEMI `sl_forward_reply(code, reason)`; empty strings keep the received values.
-pub(super) extern "C" fn api_forward_reply(
-    msg: *mut sip_msg,
-    code: *const c_char,
-    clen: usize,
-    reason: *const c_char,
-    rlen: usize,
-) -> c_int {
-    ffi_guard("sl_forward_reply", -1, || {
+msg_entry! {
+    /// KEMI `sl_forward_reply(code, reason)`; empty strings keep the received values.
+    fn api_forward_reply("sl_forward_reply", -1; m, _g,
+        code: *const c_char, clen: usize, reason: *const c_char, rlen: usize) -> c_int {
         // SAFETY: borrowed from the caller for this call.
         let (code, reason) = unsafe { (host_bytes(code, clen), host_bytes(reason, rlen)) };
-        forward_reply(msg, code, reason)
-    })
+        forward_reply(m, code, reason)
+    }
 }
 
 thread_local! {
@@ -102,18 +78,10 @@ thread_local! {
     static TOTAG: Cell<[u8; TOTAG_LEN]> = const { Cell::new([0; TOTAG_LEN]) };
 }
 
-/// The local To-tag (`$ltt`, the API's `get_reply_totag`, KEMI `get_reply_totag`).
-pub(super) extern "C" fn reply_totag(
-    msg: *mut sip_msg,
-    key: sl_shim_totag,
-    s: *mut *const c_char,
-    len: *mut usize,
-) -> c_int {
-    ffi_guard("get_reply_totag", -1, || {
-        // SAFETY: the caller passes the message it is handling, valid for this call.
-        let Some((m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
+msg_entry! {
+    /// The local To-tag (`$ltt`, the API's `get_reply_totag`, KEMI `get_reply_totag`).
+    fn reply_totag("get_reply_totag", -1; m, g,
+        key: sl_shim_totag, s: *mut *const c_char, len: *mut usize) -> c_int {
         if s.is_null() || len.is_null() {
             return -1;
         }
@@ -121,12 +89,12 @@ pub(super) extern "C" fn reply_totag(
             SL_SHIM_TOTAG_TM | SL_SHIM_TOTAG_AUTO if m.in_transaction() => {
                 let (mut p, mut n) = (core::ptr::null(), 0);
                 // SAFETY: valid message; the tag lives in the transaction.
-                if unsafe { sl_shim_tm_totag(msg, &mut p, &mut n) } < 0 {
+                if unsafe { sl_shim_tm_totag(m.raw(), &mut p, &mut n) } < 0 {
                     return -1;
                 }
                 (p, n)
             }
-            SL_SHIM_TOTAG_STATELESS | SL_SHIM_TOTAG_AUTO => match g.module.stateless_to_tag(&m) {
+            SL_SHIM_TOTAG_STATELESS | SL_SHIM_TOTAG_AUTO => match g.module.stateless_to_tag(m) {
                 Ok(tag) => TOTAG.with(|t| {
                     t.set(tag);
                     (t.as_ptr().cast::<c_char>().cast_const(), TOTAG_LEN)
@@ -144,7 +112,7 @@ pub(super) extern "C" fn reply_totag(
             *len = n;
         }
         0
-    })
+    }
 }
 
 /// `$ltt(key)`: x (auto), s (stateless), t (transaction).

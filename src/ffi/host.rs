@@ -1,6 +1,7 @@
 //! Safe wrappers over the host: logging, a borrowed message, the process-wide state.
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -8,7 +9,6 @@ use std::sync::OnceLock;
 use super::shim::*;
 use crate::module::{Host, Module, ReplyError, SendFailed, Shared};
 use crate::reply::totag::TagInput;
-use crate::reply::Lump;
 use crate::sip::Split;
 
 /// Logs one line through the host's logging, as written: [`log_at`] starts it with where it
@@ -91,10 +91,25 @@ pub struct Global {
     pub host_config: HostConfig,
 }
 
-/// What the edge reads of a message with settings fixed at start-up.
+/// The host's bits in a message's flags word that differ by version (0: this host has none),
+/// read once in `mod_init`.
 pub struct HostConfig {
-    /// The message flag that asks for extra first-Via parameters (6.0; 0 on 5.6).
+    /// The script asks for extra first-Via parameters (6.0's FL_ADD_XAVP_VIA_REPLY_PARAMS).
     pub via_params_flag: u64,
+    /// A final reply went out (6.0's FL_FINAL_REPLY; tm reads it too).
+    pub final_reply_flag: u64,
+    /// tm delayed its reply (6.0's FL_DELAYED_REPLY).
+    pub delayed_reply_flag: u64,
+}
+
+/// The flag bits of [`HostConfig`]; none before `mod_init`.
+fn config() -> &'static HostConfig {
+    static NONE: HostConfig = HostConfig {
+        via_params_flag: 0,
+        final_reply_flag: 0,
+        delayed_reply_flag: 0,
+    };
+    GLOBAL.get().map_or(&NONE, |g| &g.host_config)
 }
 
 pub static GLOBAL: OnceLock<Global> = OnceLock::new();
@@ -171,72 +186,72 @@ pub fn with_reply_buf<R>(
     f(unsafe { &mut *REPLY_BUF.0.get() })
 }
 
-/// A message the host lent for one call.
+/// A message the host lent for one call (`'a`, which [`msg_entry!`] ends with the call). A
+/// pointer rather than a `&'a sip_msg`: the host changes the message during the call (its
+/// parser appends headers, a send sets flags), so Rust holds no reference across a host call;
+/// each read goes through the pointer ([`super::msg`]).
 ///
 /// # Invariants
-/// `msg` is a valid `struct sip_msg` for the lifetime of the value (one host call).
-pub struct Msg {
+/// `msg` is a valid `struct sip_msg` for `'a`.
+#[repr(transparent)]
+pub struct Msg<'a> {
     msg: NonNull<sip_msg>,
+    _call: PhantomData<&'a mut sip_msg>,
 }
 
-impl Msg {
+impl<'a> Msg<'a> {
     /// # Safety
-    /// `msg` must be NULL or a message the host passed to this call, valid until it returns.
-    pub unsafe fn from_raw(msg: *mut sip_msg) -> Option<Msg> {
-        NonNull::new(msg).map(|msg| Msg { msg })
+    /// `msg` must be NULL or a message the host passed to this call, valid for `'a`.
+    pub unsafe fn from_raw(msg: *mut sip_msg) -> Option<Msg<'a>> {
+        NonNull::new(msg).map(|msg| Msg {
+            msg,
+            _call: PhantomData,
+        })
     }
 
     pub fn raw(&self) -> *mut sip_msg {
         self.msg.as_ptr()
     }
-
-    /// The message of an entry point's call and the module's state: `None` for a NULL message
-    /// or before `mod_init` made the state (the caller then returns its error value).
-    ///
-    /// # Safety
-    /// As [`Msg::from_raw`].
-    pub unsafe fn with_global(msg: *mut sip_msg) -> Option<(Msg, &'static Global)> {
-        // SAFETY: as the caller guarantees.
-        Some((unsafe { Msg::from_raw(msg) }?, GLOBAL.get()?))
-    }
 }
 
-pub struct Lumps<'a> {
-    msg: &'a Msg,
-    cursor: *const c_void,
-    done: bool,
-}
-
-impl<'a> Iterator for Lumps<'a> {
-    type Item = Lump<'a>;
-
-    fn next(&mut self) -> Option<Lump<'a>> {
-        while !self.done {
-            let (mut text, mut len, mut kind) = (core::ptr::null(), 0usize, SL_SHIM_LUMP_OTHER);
-            // SAFETY: valid message (type invariant); cursor is NULL or the lump it returned.
-            let next = unsafe {
-                sl_shim_reply_lump_next(self.msg.raw(), self.cursor, &mut text, &mut len, &mut kind)
-            };
-            if next.is_null() {
-                self.done = true;
-                break;
-            }
-            self.cursor = next;
-            // SAFETY: lump text lives in the message's pkg memory for this call.
-            let t = unsafe { host_bytes(text, len) };
-            match kind {
-                SL_SHIM_LUMP_HDR => return Some(Lump::Header(t)),
-                SL_SHIM_LUMP_BODY => return Some(Lump::Body(t)),
-                _ => {}
-            }
+/// Defines an `extern "C"` function the host calls with a message, as its body alone: the body
+/// runs behind [`crate::guard::ffi_guard`] (named `$label` in the panic line and in
+/// `SL_RS_PANIC`), with `$m: Msg` borrowed for the call and `$g`, the module's state; a panic,
+/// a NULL message or a call before `mod_init` returns `$err`.
+macro_rules! msg_entry {
+    ($(#[$doc:meta])* fn $name:ident($label:literal, $err:expr; $m:ident, $g:ident
+        $(, $arg:ident: $ty:ty)* $(,)?) -> c_int $body:block) => {
+        $(#[$doc])*
+        pub(super) extern "C" fn $name(
+            msg: *mut $crate::ffi::shim::sip_msg $(, $arg: $ty)*
+        ) -> c_int {
+            $crate::guard::ffi_guard($label, $err, || {
+                // SAFETY: the host passes the message it is handling, valid for this call,
+                // which the closure does not outlive.
+                let Some(mut $m) = (unsafe { $crate::ffi::host::Msg::from_raw(msg) }) else {
+                    return $err;
+                };
+                let Some($g) = $crate::ffi::host::GLOBAL.get() else {
+                    return $err;
+                };
+                #[allow(unused_mut)]
+                let $m = &mut $m;
+                $body
+            })
         }
-        None
-    }
+    };
 }
+pub(crate) use msg_entry;
 
-impl Host for Msg {
-    type Lumps<'a> = Lumps<'a>;
-    type Lines<'a> = super::msg::Lines<'a>;
+impl Host for Msg<'_> {
+    type Lumps<'a>
+        = super::msg::ReplyLumps<'a>
+    where
+        Self: 'a;
+    type Lines<'a>
+        = super::msg::Lines<'a>
+    where
+        Self: 'a;
 
     fn msg(&self) -> &[u8] {
         super::msg::bytes(self)
@@ -256,24 +271,20 @@ impl Host for Msg {
     }
 
     fn final_replied(&self) -> bool {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_msg_reply_marks(self.raw()) & SL_SHIM_MARK_FINAL != 0 }
+        super::msg::flags(self) & config().final_reply_flag != 0
     }
 
     fn reply_delayed(&self) -> bool {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_msg_reply_marks(self.raw()) & SL_SHIM_MARK_DELAYED != 0 }
+        super::msg::flags(self) & config().delayed_reply_flag != 0
     }
 
     fn mark_final_reply(&mut self) {
-        // SAFETY: valid message (type invariant); sets one of its flags (a no-op on 5.6).
-        unsafe { sl_shim_msg_mark_final_reply(self.raw()) }
+        super::msg::set_flag(self, config().final_reply_flag)
     }
 
     fn via_extra(&self) -> Option<&[u8]> {
         // Only when the script asked (a flag of the message): most replies skip the shim.
-        let flag = GLOBAL.get().map_or(0, |g| g.host_config.via_params_flag);
-        if super::msg::flags(self) & flag == 0 {
+        if super::msg::flags(self) & config().via_params_flag == 0 {
             return None;
         }
         let mut len = 0;
@@ -294,8 +305,10 @@ impl Host for Msg {
     }
 
     fn force_rport(&self) -> bool {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_msg_force_rport(self.raw()) != 0 }
+        // Kamailio's own test (its forward.h): the message's flags or the global ones.
+        // SAFETY: reads a core global.
+        let flags = super::msg::flags(self) | unsafe { sl_shim_global_req_flags() };
+        flags & u64::from(super::sys::FL_FORCE_RPORT) != 0
     }
 
     fn source_ip<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8] {
@@ -311,13 +324,8 @@ impl Host for Msg {
         super::msg::source(self).1
     }
 
-    fn lumps(&self) -> Lumps<'_> {
-        Lumps {
-            msg: self,
-            cursor: core::ptr::null(),
-            // Most replies have none: no call into the shim to learn that.
-            done: !super::msg::has_reply_lumps(self),
-        }
+    fn lumps(&self) -> Self::Lumps<'_> {
+        super::msg::reply_lumps(self)
     }
 
     fn warning(&self) -> Option<&[u8]> {

@@ -135,9 +135,16 @@ fn init() -> Result<(), String> {
         shared,
         default_code,
         default_reason: reason.into(),
-        host_config: HostConfig {
-            // SAFETY: a constant of the shim.
-            via_params_flag: unsafe { sl_shim_via_params_flag() },
+        host_config: {
+            let (mut final_reply_flag, mut delayed_reply_flag) = (0, 0);
+            // SAFETY: constants of the shim; it writes both outputs.
+            unsafe { sl_shim_reply_mark_flags(&mut final_reply_flag, &mut delayed_reply_flag) };
+            HostConfig {
+                // SAFETY: a constant of the shim.
+                via_params_flag: unsafe { sl_shim_via_params_flag() },
+                final_reply_flag,
+                delayed_reply_flag,
+            }
         },
     };
     GLOBAL

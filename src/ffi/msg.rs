@@ -1,5 +1,6 @@
-//! A read-only view of what Kamailio's parser already split of a request: the request line, the
-//! header list, the first Via and the To. Before the routing script runs the core has read the
+//! Rust's view of `struct sip_msg` (the rule of `super`: Rust reads and sets the message's
+//! fields here; the shim runs host code). Mostly what Kamailio's parser already split of a
+//! request: the request line, the header list, the first Via and the To. Before the routing script runs the core has read the
 //! first line, the first Via and the lines up to CSeq (often all of them); reading its results
 //! costs a few loads per line, where reading the bytes again cost hundreds of instructions.
 //!
@@ -12,6 +13,7 @@ use core::marker::PhantomData;
 use super::host::Msg;
 use super::sys;
 use crate::reply::totag::TagInput;
+use crate::reply::Lump;
 use crate::sip::{HeaderKind, Line, Span, Split, Via};
 
 /// Offsets of host pointers into one message buffer. Offsets are computed by wrapping
@@ -103,8 +105,8 @@ fn kind(t: sys::hdr_types_t) -> HeaderKind {
 /// not a request with a parsed first Via, or a range it holds lies outside the buffer.
 // Always inlined, as `Request::from_split`: the split is built where it is read.
 #[inline(always)]
-pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+pub fn split<'m>(msg: &'m Msg<'_>) -> Option<(Split, Lines<'m>)> {
+    let m = msg.raw().cast_const();
     // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads.
     let (fl, via1, h_via1, to, callid, unparsed, last, headers) = unsafe {
         (
@@ -243,7 +245,7 @@ pub fn split(msg: &Msg) -> Option<(Split, Lines<'_>)> {
 pub struct Lines<'m> {
     h: *const sys::hdr_field,
     b: Buf,
-    _msg: PhantomData<&'m Msg>,
+    _msg: PhantomData<&'m Msg<'m>>,
 }
 
 impl Default for Lines<'_> {
@@ -281,8 +283,8 @@ impl Iterator for Lines<'_> {
 
 /// An ACK's To-tag and what our tag for it is computed from, as the core parsed them; `None`
 /// when it has not parsed all of them (the caller then reads the bytes itself).
-pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+pub fn ack_facts<'m>(msg: &'m Msg<'_>) -> Option<(Option<&'m [u8]>, TagInput<'m>)> {
+    let m = msg.raw().cast_const();
     let bytes = bytes(msg);
     let b = Buf::of(bytes);
     // One check, by the slice's own bounds (an offset that wraps around gives an end below
@@ -322,36 +324,116 @@ pub fn ack_facts(msg: &Msg) -> Option<(Option<&[u8]>, TagInput<'_>)> {
 }
 
 /// The message's bytes, as the core received them.
-pub fn bytes(msg: &Msg) -> &[u8] {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+pub fn bytes<'m>(msg: &'m Msg<'_>) -> &'m [u8] {
+    let m = msg.raw().cast_const();
     // SAFETY: a valid message for this call (`Msg`'s invariant): its buffer holds `len` bytes
     // for as long as the message lives.
     unsafe { super::host::host_bytes((*m).buf, usize::try_from((*m).len).unwrap_or(0)) }
 }
 
 /// The message's flags (`msg_flags`: 32 bits in 5.6, 64 in 6.0).
-pub fn flags(msg: &Msg) -> u64 {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+pub fn flags(msg: &Msg<'_>) -> u64 {
+    let m = msg.raw().cast_const();
     // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
     unsafe { u64::from((*m).msg_flags) }
 }
 
 /// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
-pub fn no_reply(msg: &Msg) -> bool {
+pub fn no_reply(msg: &Msg<'_>) -> bool {
     flags(msg) & u64::from(sys::FL_MSG_NOREPLY) != 0
 }
 
-/// The script queued text for the reply (`append_to_reply`, a reply body).
-pub fn has_reply_lumps(msg: &Msg) -> bool {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
-    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
-    unsafe { !(*m).reply_lump.is_null() }
+/// The message's flags word, to set `flag` in (a mark the host's tm reads).
+pub fn set_flag(msg: &mut Msg<'_>, flag: u64) {
+    let m = msg.raw();
+    // SAFETY: a valid message for this call (`Msg`'s invariant), which `&mut` says we may
+    // change; a plain field write. `flag` is one of the host's bits for this word.
+    unsafe { (*m).msg_flags = (u64::from((*m).msg_flags) | flag) as _ }
+}
+
+/// `send_reply_mode`'s modes: reuse the request's connection only, close it after the reply.
+pub fn set_reply_send_flags(msg: &mut Msg<'_>, no_connect: bool, close: bool) {
+    let m = msg.raw();
+    let f = if no_connect {
+        sys::send_flags_SND_F_FORCE_CON_REUSE
+    } else {
+        0
+    } | if close {
+        sys::send_flags_SND_F_CON_CLOSE
+    } else {
+        0
+    };
+    // SAFETY: as in `set_flag`; the reply's send flags, which the core reads when it sends.
+    unsafe {
+        let sf = &raw mut (*m).rpl_send_flags.f;
+        *sf = (u32::from(*sf) | f) as _;
+    }
+}
+
+/// What the script queued for the reply (`append_to_reply`, a reply body): the core's list,
+/// walked in order.
+pub fn reply_lumps<'m>(msg: &'m Msg<'_>) -> ReplyLumps<'m> {
+    let m = msg.raw().cast_const();
+    ReplyLumps {
+        // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+        next: unsafe { (*m).reply_lump },
+        _msg: PhantomData,
+    }
+}
+
+/// The reply lumps of one message (the core allocates them in its pkg memory for the request).
+pub struct ReplyLumps<'m> {
+    next: *const sys::lump_rpl,
+    _msg: PhantomData<&'m Msg<'m>>,
+}
+
+impl<'m> Iterator for ReplyLumps<'m> {
+    type Item = Lump<'m>;
+
+    fn next(&mut self) -> Option<Lump<'m>> {
+        while !self.next.is_null() {
+            // SAFETY: a node of the message's list, which lives with the message; no lump is
+            // added while a reply is written.
+            let (text, flags, next) = unsafe {
+                let l = self.next;
+                ((*l).text, (*l).flags, (*l).next)
+            };
+            self.next = next;
+            // SAFETY: the node's text, valid for its length (a negative one reads as empty).
+            let t =
+                unsafe { super::host::host_bytes(text.s, usize::try_from(text.len).unwrap_or(0)) };
+            let flags = u32::try_from(flags).unwrap_or(0);
+            if flags & sys::LUMP_RPL_HDR != 0 {
+                return Some(Lump::Header(t));
+            }
+            if flags & sys::LUMP_RPL_BODY != 0 {
+                return Some(Lump::Body(t));
+            }
+        }
+        None
+    }
+}
+
+/// The 3 status digits of a received reply; `None` when the message is not a reply.
+pub fn reply_status<'m>(msg: &'m Msg<'_>) -> Option<&'m [u8]> {
+    let m = msg.raw().cast_const();
+    // SAFETY: a valid message for this call (`Msg`'s invariant); the reply arm of the first
+    // line's union is the one the parser filled when the type is SIP_REPLY; the status lies
+    // in the message's buffer.
+    unsafe {
+        let fl = &raw const (*m).first_line;
+        if i32::from((*fl).type_) != sys::SIP_REPLY as i32 {
+            return None;
+        }
+        let st = (*fl).u.reply.status;
+        (st.len == 3).then(|| super::host::host_bytes(st.s, 3))
+    }
 }
 
 /// The request's source address when it is IPv4 (`None` otherwise: the host formats IPv6 its
 /// own way), and its source port, as the core received them.
-pub fn source(msg: &Msg) -> (Option<[u8; 4]>, u16) {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+pub fn source(msg: &Msg<'_>) -> (Option<[u8; 4]>, u16) {
+    let m = msg.raw().cast_const();
     // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads. The union
     // holds an IPv4 address in its first four bytes when `af` is AF_INET.
     let (af, len, addr, port) = unsafe {
@@ -363,8 +445,8 @@ pub fn source(msg: &Msg) -> (Option<[u8; 4]>, u16) {
 }
 
 /// Whether the request came over anything but UDP (TCP, TLS, WebSocket, SCTP).
-pub fn stream(msg: &Msg) -> bool {
-    let m = msg.raw().cast_const().cast::<sys::sip_msg>();
+pub fn stream(msg: &Msg<'_>) -> bool {
+    let m = msg.raw().cast_const();
     // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
     let proto = unsafe { (*m).rcv.proto };
     sys::sip_protos::try_from(proto).ok() != Some(sys::sip_protos_PROTO_UDP)

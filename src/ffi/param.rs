@@ -3,8 +3,8 @@
 //! only a variable goes through the core's evaluation.
 use core::ffi::{c_char, c_int, c_void};
 
-use super::host::host_bytes;
-use super::shim::{sip_msg, sl_shim_get_int, sl_shim_get_str};
+use super::host::{host_bytes, Msg};
+use super::shim::{sl_shim_get_int, sl_shim_get_str};
 use super::sys;
 
 /// The literal of an integer parameter, if it is one.
@@ -37,15 +37,15 @@ pub(super) unsafe fn str_literal<'a>(p: *const c_void) -> Option<&'a [u8]> {
 /// unset variable), as native falls back.
 ///
 /// # Safety
-/// `msg` is the host's message for this call; `p` is the fparam_t our fixup made.
-pub(super) unsafe fn int_param(msg: *mut sip_msg, p: *mut c_char, default: c_int) -> c_int {
+/// `p` is the fparam_t our fixup made.
+pub(super) unsafe fn int_param(msg: &Msg<'_>, p: *mut c_char, default: c_int) -> c_int {
     // SAFETY: as the caller guarantees.
     if let Some(v) = unsafe { int_literal(p.cast()) } {
         return v;
     }
     let mut v = 0;
     // SAFETY: as the caller guarantees.
-    match unsafe { sl_shim_get_int(msg, p.cast(), &mut v) } {
+    match unsafe { sl_shim_get_int(msg.raw(), p.cast(), &mut v) } {
         r if r < 0 => default,
         _ => v,
     }
@@ -55,16 +55,15 @@ pub(super) unsafe fn int_param(msg: *mut sip_msg, p: *mut c_char, default: c_int
 /// by the fixup when Kamailio started); `None` when it has none.
 ///
 /// # Safety
-/// `msg` is the host's message for this call; `p` is the fparam_t our fixup made. The value
-/// is valid for this call.
-pub(super) unsafe fn str_param<'a>(msg: *mut sip_msg, p: *mut c_char) -> Option<(&'a [u8], bool)> {
+/// `p` is the fparam_t our fixup made. The value is valid for this call.
+pub(super) unsafe fn str_param<'a>(msg: &Msg<'_>, p: *mut c_char) -> Option<(&'a [u8], bool)> {
     // SAFETY: as the caller guarantees.
     if let Some(s) = unsafe { str_literal(p.cast()) } {
         return Some((s, true));
     }
     let (mut s, mut len) = (core::ptr::null(), 0);
     // SAFETY: as the caller guarantees; the shim writes `s` and `len` when it returns 0.
-    if unsafe { sl_shim_get_str(msg, p.cast(), &mut s, &mut len) } < 0 {
+    if unsafe { sl_shim_get_str(msg.raw(), p.cast(), &mut s, &mut len) } < 0 {
         return None;
     }
     // SAFETY: the value the shim wrote, valid for `len` bytes during this call.

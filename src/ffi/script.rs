@@ -1,30 +1,27 @@
-//! What runs per request: the pre-script ACK filter and the script functions. Each body is one
-//! call to `ffi_guard`, which turns a panic into the host's error value (-1 for script
-//! functions, "pass" for the ACK filter) and a log line.
+//! What runs per request: the pre-script ACK filter and the script functions. Each is its body,
+//! made an entry by `msg_entry!` (the panic guard: a panic is the host's error value, -1 for
+//! script functions, "pass" for the ACK filter, and a log line).
 use core::ffi::{c_char, c_int};
 
-use super::host::{host_bytes, log_dbg, log_err, log_info, with_reply_buf, Global, Msg};
+use super::host::{host_bytes, log_dbg, log_err, log_info, msg_entry, with_reply_buf, Global, Msg};
 use super::param::{int_param, str_param};
 use super::shim::*;
-use crate::guard::{ffi_guard, test_panic_point};
+use crate::guard::test_panic_point;
+use crate::module::Host;
 use crate::module::{Answer, Replied, ReplyError};
 use crate::reply::ack::AckDecision;
 use crate::reply::forward::{self, ForwardError};
 use crate::reply::{check_code, Reason, SlError};
 
-/// The pre-script request callback: returns 0 to drop an ACK to one of our replies, 1 to let
-/// the request reach the routing script.
-pub(super) extern "C" fn filter_ack(msg: *mut sip_msg) -> c_int {
-    ffi_guard("ACK filter", 1, || {
-        // SAFETY: the host passes the message being processed, valid for this call.
-        let Some((m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return 1;
-        };
-        let now = crate::module::Host::ticks(&m);
-        match g.module.filter_ack(&m, now, g.shared.get()) {
+msg_entry! {
+    /// The pre-script callback, for an ACK (the shim tests the method): 0 drops an ACK to one of
+    /// our replies, 1 lets it reach the routing script.
+    fn filter_ack("ACK filter", 1; m, g) -> c_int {
+        let now = m.ticks();
+        match g.module.filter_ack(m, now, g.shared.get()) {
             Ok(AckDecision::Absorb) => {
                 // SAFETY: valid message; logs (debug), runs the callbacks and the event route.
-                unsafe { sl_shim_ack_filtered(msg) };
+                unsafe { sl_shim_ack_filtered(m.raw()) };
                 0
             }
             Ok(_) => 1,
@@ -35,19 +32,19 @@ pub(super) extern "C" fn filter_ack(msg: *mut sip_msg) -> c_int {
                 1
             }
         }
-    })
+    }
 }
 
 /// Evaluates the fixed-up code and reason of a script call, falling back to the module's
 /// defaults as native does; `Err` carries the script return value after logging.
 ///
 /// # Safety
-/// `msg` is the host's message for this call; `code` and `reason` are what our fixups made.
+/// `code` and `reason` are what our fixups made.
 #[inline(always)]
 unsafe fn code_and_reason<'a>(
     func: &str,
     g: &'a Global,
-    msg: *mut sip_msg,
+    msg: &Msg<'_>,
     code: *mut c_char,
     reason: *mut c_char,
 ) -> Result<(u16, Reason<'a>), c_int> {
@@ -98,83 +95,57 @@ fn refused(func: &str, code: i64, reason: &[u8], e: SlError) -> c_int {
     -1
 }
 
-/// `sl_send_reply(code, reason)` and `sl_reply(code, reason)`: 1 sent, -1 error, -2 the
-/// request is marked "no reply".
-pub(super) extern "C" fn sl_send_reply(
-    msg: *mut sip_msg,
-    code: *mut c_char,
-    reason: *mut c_char,
-) -> c_int {
-    ffi_guard("sl_send_reply", -1, || {
-        // SAFETY: the host passes the message being processed, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
+msg_entry! {
+    /// `sl_send_reply(code, reason)` and `sl_reply(code, reason)`: 1 sent, -1 error, -2 the
+    /// request is marked "no reply".
+    fn sl_send_reply("sl_send_reply", -1; m, g, code: *mut c_char, reason: *mut c_char) -> c_int {
         // SAFETY: the parameters our fixup made, for this message.
-        let (code, reason) = match unsafe { code_and_reason("sl_send_reply", g, msg, code, reason) }
-        {
+        let (code, reason) = match unsafe { code_and_reason("sl_send_reply", g, m, code, reason) } {
             Ok(v) => v,
             Err(r) => return r,
         };
         test_panic_point(reason.as_bytes());
-        stateless("sl_send_reply", g, &mut m, Answer::new(code, reason))
-    })
+        stateless("sl_send_reply", g, m, Answer::new(code, reason))
+    }
 }
 
 /// A stateless reply for the script and the API, with `tag` as To-tag when given.
-pub(super) fn stateless(func: &str, g: &Global, m: &mut Msg, answer: Answer<'_>) -> c_int {
+pub(super) fn stateless(func: &str, g: &Global, m: &mut Msg<'_>, answer: Answer<'_>) -> c_int {
     let r = with_reply_buf(|buf| g.module.reply_stateless(m, g.shared.get(), buf, answer));
     script_result(func, r.map(drop))
 }
 
-/// `send_reply(code, reason)`: through tm when it holds a transaction, else statelessly.
-pub(super) extern "C" fn send_reply(
-    msg: *mut sip_msg,
-    code: *mut c_char,
-    reason: *mut c_char,
-) -> c_int {
-    ffi_guard("send_reply", -1, || {
-        // SAFETY: the host passes the message being processed, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
+msg_entry! {
+    /// `send_reply(code, reason)`: through tm when it holds a transaction, else statelessly.
+    fn send_reply("send_reply", -1; m, g, code: *mut c_char, reason: *mut c_char) -> c_int {
         // SAFETY: the parameters our fixup made, for this message.
-        match unsafe { code_and_reason("send_reply", g, msg, code, reason) } {
-            Ok((code, reason)) => tm_or_stateless(g, &mut m, code, reason, 0),
+        match unsafe { code_and_reason("send_reply", g, m, code, reason) } {
+            Ok((code, reason)) => tm_or_stateless(g, m, code, reason, 0),
             Err(r) => r,
         }
-    })
+    }
 }
 
-/// `send_reply_mode(code, reason, mode)`: `send_reply` with mode 1 (only over an existing
-/// connection) and 2 (close the connection after sending).
-pub(super) extern "C" fn send_reply_mode(
-    msg: *mut sip_msg,
-    code: *mut c_char,
-    reason: *mut c_char,
-    mode: *mut c_char,
-) -> c_int {
-    ffi_guard("send_reply_mode", -1, || {
-        // SAFETY: the host passes the message being processed, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
+msg_entry! {
+    /// `send_reply_mode(code, reason, mode)`: `send_reply` with mode 1 (only over an existing
+    /// connection) and 2 (close the connection after sending).
+    fn send_reply_mode("send_reply_mode", -1; m, g,
+        code: *mut c_char, reason: *mut c_char, mode: *mut c_char) -> c_int {
         // SAFETY: the parameters our fixup made, for this message.
-        let (code, reason) =
-            match unsafe { code_and_reason("send_reply_mode", g, msg, code, reason) } {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
+        let (code, reason) = match unsafe { code_and_reason("send_reply_mode", g, m, code, reason) } {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
         // SAFETY: `mode` is the fparam_t our fixup made.
-        let mode = unsafe { int_param(msg, mode, 0) };
-        tm_or_stateless(g, &mut m, code, reason, mode)
-    })
+        let mode = unsafe { int_param(m, mode, 0) };
+        tm_or_stateless(g, m, code, reason, mode)
+    }
 }
 
 /// `send_reply` for the script, the API and KEMI; `mode` as `send_reply_mode`.
 pub(super) fn tm_or_stateless(
     g: &Global,
-    m: &mut Msg,
+    m: &mut Msg<'_>,
     code: u16,
     reason: Reason<'_>,
     mode: c_int,
@@ -184,8 +155,7 @@ pub(super) fn tm_or_stateless(
         return -1;
     }
     if mode != 0 {
-        // SAFETY: valid message; sets its reply send flags.
-        unsafe { sl_shim_set_reply_flags(m.raw(), mode & 1, mode & 2) };
+        super::msg::set_reply_send_flags(m, mode & 1 != 0, mode & 2 != 0);
     }
     let answer = Answer::new(code, reason);
     let r = with_reply_buf(|buf| {
@@ -195,98 +165,78 @@ pub(super) fn tm_or_stateless(
     script_result("send_reply", r.map(drop))
 }
 
-/// `sl_reply_error()`: answers Kamailio's last internal error.
-pub(super) extern "C" fn sl_reply_error(
-    msg: *mut sip_msg,
-    _p1: *mut c_char,
-    _p2: *mut c_char,
-) -> c_int {
-    reply_error("sl_reply_error", msg, false)
+msg_entry! {
+    /// `sl_reply_error()`: answers Kamailio's last internal error.
+    fn sl_reply_error("sl_reply_error", -1; m, g, _p1: *mut c_char, _p2: *mut c_char) -> c_int {
+        reply_error("sl_reply_error", g, m, false)
+    }
 }
 
-/// `send_reply_error()` (Kamailio 6.0): the internal-error reply through tm when tm answers
-/// it, else statelessly.
-pub(super) extern "C" fn send_reply_error(
-    msg: *mut sip_msg,
-    _p1: *mut c_char,
-    _p2: *mut c_char,
-) -> c_int {
-    reply_error("send_reply_error", msg, true)
+msg_entry! {
+    /// `send_reply_error()` (Kamailio 6.0): the internal-error reply through tm when tm
+    /// answers it, else statelessly.
+    fn send_reply_error("send_reply_error", -1; m, g, _p1: *mut c_char, _p2: *mut c_char) -> c_int {
+        reply_error("send_reply_error", g, m, true)
+    }
 }
 
 /// The two internal-error replies; `tm_first` asks tm before answering statelessly.
-fn reply_error(func: &str, msg: *mut sip_msg, tm_first: bool) -> c_int {
-    ffi_guard(func, -1, || {
-        // SAFETY: the host passes the message being processed, valid for this call.
-        let Some((mut m, g)) = (unsafe { Msg::with_global(msg) }) else {
-            return -1;
-        };
-        // SAFETY: reads a core global.
-        let err = unsafe { sl_shim_prev_ser_error() };
-        let (module, shared) = (&g.module, g.shared.get());
-        let r = with_reply_buf(|buf| {
-            if tm_first {
-                module.send_reply_error(&mut m, shared, buf, err)
-            } else {
-                module
-                    .reply_error(&mut m, shared, buf, err)
-                    .map(Replied::Stateless)
-            }
-        });
-        if let Ok(Replied::Stateless(_)) = r {
-            log_err!("sl-rs: stateless error reply used for internal error {err}");
+fn reply_error(func: &str, g: &Global, m: &mut Msg<'_>, tm_first: bool) -> c_int {
+    // SAFETY: reads a core global.
+    let err = unsafe { sl_shim_prev_ser_error() };
+    let (module, shared) = (&g.module, g.shared.get());
+    let r = with_reply_buf(|buf| {
+        if tm_first {
+            module.send_reply_error(m, shared, buf, err)
+        } else {
+            module
+                .reply_error(m, shared, buf, err)
+                .map(Replied::Stateless)
         }
-        script_result(func, r.map(drop))
-    })
+    });
+    if let Ok(Replied::Stateless(_)) = r {
+        log_err!("sl-rs: stateless error reply used for internal error {err}");
+    }
+    script_result(func, r.map(drop))
 }
 
-/// `sl_forward_reply()`: forwards the received reply statelessly.
-pub(super) extern "C" fn sl_forward_reply0(
-    msg: *mut sip_msg,
-    _p1: *mut c_char,
-    _p2: *mut c_char,
-) -> c_int {
-    ffi_guard("sl_forward_reply", -1, || forward_reply(msg, b"", b""))
+msg_entry! {
+    /// `sl_forward_reply()`: forwards the received reply statelessly.
+    fn sl_forward_reply0("sl_forward_reply", -1; m, _g, _p1: *mut c_char, _p2: *mut c_char) -> c_int {
+        forward_reply(m, b"", b"")
+    }
 }
 
-/// `sl_forward_reply(code)`: with a new code of the same class.
-pub(super) extern "C" fn sl_forward_reply1(
-    msg: *mut sip_msg,
-    code: *mut c_char,
-    _p2: *mut c_char,
-) -> c_int {
-    ffi_guard("sl_forward_reply", -1, || {
+msg_entry! {
+    /// `sl_forward_reply(code)`: with a new code of the same class.
+    fn sl_forward_reply1("sl_forward_reply", -1; m, _g, code: *mut c_char, _p2: *mut c_char) -> c_int {
         // SAFETY: the parameter our fixup made, for this message.
-        match unsafe { spve(msg, code) } {
-            Some(code) => forward_reply(msg, code, b""),
+        match unsafe { spve(m, code) } {
+            Some(code) => forward_reply(m, code, b""),
             None => -1,
         }
-    })
+    }
 }
 
-/// `sl_forward_reply(code, reason)`: with a new code and reason phrase.
-pub(super) extern "C" fn sl_forward_reply2(
-    msg: *mut sip_msg,
-    code: *mut c_char,
-    reason: *mut c_char,
-) -> c_int {
-    ffi_guard("sl_forward_reply", -1, || {
+msg_entry! {
+    /// `sl_forward_reply(code, reason)`: with a new code and reason phrase.
+    fn sl_forward_reply2("sl_forward_reply", -1; m, _g, code: *mut c_char, reason: *mut c_char) -> c_int {
         // SAFETY: the parameters our fixup made, for this message.
-        match unsafe { (spve(msg, code), spve(msg, reason)) } {
-            (Some(code), Some(reason)) => forward_reply(msg, code, reason),
+        match unsafe { (spve(m, code), spve(m, reason)) } {
+            (Some(code), Some(reason)) => forward_reply(m, code, reason),
             _ => -1,
         }
-    })
+    }
 }
 
 /// The value of a string-or-variable parameter for this message (logged when it fails).
 ///
 /// # Safety
-/// `msg` is the host's message for this call; `gp` is what our fixup made.
-unsafe fn spve<'a>(msg: *mut sip_msg, gp: *mut c_char) -> Option<&'a [u8]> {
+/// `gp` is what our fixup made.
+unsafe fn spve<'a>(msg: &'a Msg<'_>, gp: *mut c_char) -> Option<&'a [u8]> {
     let (mut s, mut len) = (core::ptr::null(), 0);
-    // SAFETY: as the caller guarantees.
-    if msg.is_null() || unsafe { sl_shim_get_spve(msg, gp.cast(), &mut s, &mut len) } < 0 {
+    // SAFETY: a valid message (`Msg`); `gp` as the caller guarantees.
+    if unsafe { sl_shim_get_spve(msg.raw(), gp.cast(), &mut s, &mut len) } < 0 {
         log_err!("sl_forward_reply: cannot evaluate a parameter");
         return None;
     }
@@ -295,19 +245,12 @@ unsafe fn spve<'a>(msg: *mut sip_msg, gp: *mut c_char) -> Option<&'a [u8]> {
 }
 
 /// Forwards a received reply with its code and reason optionally replaced (empty: keep).
-pub(super) fn forward_reply(msg: *mut sip_msg, code: &[u8], reason: &[u8]) -> c_int {
-    if msg.is_null() {
-        return -1;
-    }
-    // SAFETY: valid message; NULL or 3 bytes inside its buffer.
-    let status = unsafe { sl_shim_reply_status(msg) };
-    if status.is_null() {
+pub(super) fn forward_reply(msg: &Msg<'_>, code: &[u8], reason: &[u8]) -> c_int {
+    let Some(status) = super::msg::reply_status(msg) else {
         log_err!("sl_forward_reply: the message is not a SIP reply");
         return -1;
-    }
-    // SAFETY: 3 bytes, as above.
-    let status = unsafe { host_bytes(status, 3) };
-    let checked = forward::check_code(status, code)
+    };
+    let checked = forward::new_code(status, code)
         .and_then(|c| forward::check_reason_text(reason).map(|r| (c, r.unwrap_or_default())));
     let (new_code, new_reason) = match checked {
         Ok(v) => v,
@@ -329,7 +272,12 @@ pub(super) fn forward_reply(msg: *mut sip_msg, code: &[u8], reason: &[u8]) -> c_
         .map_or(core::ptr::null(), |c| c.as_ptr().cast());
     // SAFETY: valid message; code is NULL or 3 bytes, reason valid for its length.
     let r = unsafe {
-        sl_shim_forward_reply(msg, code_ptr, new_reason.as_ptr().cast(), new_reason.len())
+        sl_shim_forward_reply(
+            msg.raw(),
+            code_ptr,
+            new_reason.as_ptr().cast(),
+            new_reason.len(),
+        )
     };
     if r == 0 {
         1

@@ -39,7 +39,7 @@ pub fn parse_code(code: &[u8]) -> Result<Option<[u8; 3]>, ForwardError> {
 
 /// Checks a new status code for a received reply whose status is `status`; an empty `code`
 /// keeps the received one (`None`).
-pub fn check_code(status: &[u8], code: &[u8]) -> Result<Option<[u8; 3]>, ForwardError> {
+pub fn new_code(status: &[u8], code: &[u8]) -> Result<Option<[u8; 3]>, ForwardError> {
     let new = parse_code(code)?;
     match new {
         Some(n) if status.first() != Some(&n[0]) => Err(ForwardError::ClassChange),
@@ -62,15 +62,15 @@ mod tests {
 
     #[test]
     fn codes() {
-        assert_eq!(check_code(b"408", b""), Ok(None));
-        assert_eq!(check_code(b"408", b"404"), Ok(Some(*b"404")));
-        assert_eq!(check_code(b"183", b"180"), Ok(Some(*b"180")));
-        assert_eq!(check_code(b"408", b"504"), Err(ForwardError::ClassChange));
-        assert_eq!(check_code(b"200", b"20"), Err(ForwardError::BadCode));
-        assert_eq!(check_code(b"200", b"2000"), Err(ForwardError::BadCode));
-        assert_eq!(check_code(b"200", b"2x0"), Err(ForwardError::BadCode));
-        assert_eq!(check_code(b"700", b"700"), Err(ForwardError::BadCode));
-        assert_eq!(check_code(b"", b"200"), Err(ForwardError::ClassChange));
+        assert_eq!(new_code(b"408", b""), Ok(None));
+        assert_eq!(new_code(b"408", b"404"), Ok(Some(*b"404")));
+        assert_eq!(new_code(b"183", b"180"), Ok(Some(*b"180")));
+        assert_eq!(new_code(b"408", b"504"), Err(ForwardError::ClassChange));
+        assert_eq!(new_code(b"200", b"20"), Err(ForwardError::BadCode));
+        assert_eq!(new_code(b"200", b"2000"), Err(ForwardError::BadCode));
+        assert_eq!(new_code(b"200", b"2x0"), Err(ForwardError::BadCode));
+        assert_eq!(new_code(b"700", b"700"), Err(ForwardError::BadCode));
+        assert_eq!(new_code(b"", b"200"), Err(ForwardError::ClassChange));
         assert_eq!(parse_code(b"699"), Ok(Some(*b"699")));
         assert_eq!(parse_code(b"099"), Err(ForwardError::BadCode));
     }
