@@ -1,15 +1,13 @@
 //! Safe wrappers over the host: logging, a borrowed message, the process-wide state.
 use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ffi::{c_char, c_void, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use super::shim::*;
-use crate::module::{Host, Module, ReplyError, SendFailed, Shared};
-use crate::reply::totag::TagInput;
-use crate::sip::Split;
+use crate::module::{Module, ReplyError, Shared};
 
 /// Logs one line through the host's logging, as written: [`log_at`] starts it with where it
 /// comes from.
@@ -100,16 +98,6 @@ pub struct HostConfig {
     pub final_reply_flag: u64,
     /// tm delayed its reply (6.0's FL_DELAYED_REPLY).
     pub delayed_reply_flag: u64,
-}
-
-/// The flag bits of [`HostConfig`]; none before `mod_init`.
-fn config() -> &'static HostConfig {
-    static NONE: HostConfig = HostConfig {
-        via_params_flag: 0,
-        final_reply_flag: 0,
-        delayed_reply_flag: 0,
-    };
-    GLOBAL.get().map_or(&NONE, |g| &g.host_config)
 }
 
 pub static GLOBAL: OnceLock<Global> = OnceLock::new();
@@ -242,160 +230,3 @@ macro_rules! msg_entry {
     };
 }
 pub(crate) use msg_entry;
-
-impl Host for Msg<'_> {
-    type Lumps<'a>
-        = super::msg::ReplyLumps<'a>
-    where
-        Self: 'a;
-    type Lines<'a>
-        = super::msg::Lines<'a>
-    where
-        Self: 'a;
-
-    fn msg(&self) -> &[u8] {
-        super::msg::bytes(self)
-    }
-
-    #[inline(always)]
-    fn split(&self) -> Option<(Split, Self::Lines<'_>)> {
-        super::msg::split(self)
-    }
-
-    fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
-        super::msg::ack_facts(self)
-    }
-
-    fn no_reply(&self) -> bool {
-        super::msg::no_reply(self)
-    }
-
-    fn final_replied(&self) -> bool {
-        super::msg::flags(self) & config().final_reply_flag != 0
-    }
-
-    fn reply_delayed(&self) -> bool {
-        super::msg::flags(self) & config().delayed_reply_flag != 0
-    }
-
-    fn mark_final_reply(&mut self) {
-        super::msg::set_flag(self, config().final_reply_flag)
-    }
-
-    fn via_extra(&self) -> Option<&[u8]> {
-        // Only when the script asked (a flag of the message): most replies skip the shim.
-        if super::msg::flags(self) & config().via_params_flag == 0 {
-            return None;
-        }
-        let mut len = 0;
-        // SAFETY: valid message (type invariant); the shim writes `len` when it returns text.
-        let p = unsafe { sl_shim_via_extra(self.raw(), &mut len) };
-        // SAFETY: valid for `len` bytes until the PV buffer's next use, after this reply.
-        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
-    }
-
-    fn read_rest(&mut self) -> bool {
-        // SAFETY: valid message (type invariant); the parser adds to its header list.
-        unsafe { sl_shim_read_rest(self.raw()) != 0 }
-    }
-
-    fn received_test(&self) -> bool {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_received_test(self.raw()) != 0 }
-    }
-
-    fn force_rport(&self) -> bool {
-        // Kamailio's own test (its forward.h): the message's flags or the global ones.
-        // SAFETY: reads a core global.
-        let flags = super::msg::flags(self) | unsafe { sl_shim_global_req_flags() };
-        flags & u64::from(super::sys::FL_FORCE_RPORT) != 0
-    }
-
-    fn source_ip<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8] {
-        if let (Some(v4), _) = super::msg::source(self) {
-            return crate::sip::fmt_ipv4(v4, buf);
-        }
-        // SAFETY: valid message; the shim writes at most `buf.len()` bytes.
-        let n = unsafe { sl_shim_src_ip(self.raw(), buf.as_mut_ptr().cast(), buf.len()) };
-        &buf[..n.min(buf.len())]
-    }
-
-    fn source_port(&self) -> u16 {
-        super::msg::source(self).1
-    }
-
-    fn lumps(&self) -> Self::Lumps<'_> {
-        super::msg::reply_lumps(self)
-    }
-
-    fn warning(&self) -> Option<&[u8]> {
-        let mut len = 0;
-        // SAFETY: valid message (type invariant); the shim writes `len` when it returns a line.
-        let p = unsafe { sl_shim_warning(self.raw(), &mut len) };
-        // SAFETY: valid for `len` bytes until the next call, which this reply does not make.
-        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
-    }
-
-    fn stream(&self) -> bool {
-        super::msg::stream(self)
-    }
-
-    fn add_redirect_contacts(&mut self) {
-        // SAFETY: valid message (type invariant).
-        unsafe { sl_shim_add_redirect_contacts(self.raw()) }
-    }
-
-    fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed> {
-        // The core's outgoing-data events run for SIP messages only (HTTP replies skip them).
-        let skip_events = !crate::reply::is_sip_message(reply);
-        // SAFETY: valid message; `reply` and `reason` are valid for their lengths in the call.
-        let r = unsafe {
-            sl_shim_send_reply(
-                self.raw(),
-                reply.as_ptr().cast(),
-                reply.len(),
-                code.into(),
-                reason.as_ptr().cast(),
-                reason.len(),
-                skip_events.into(),
-            )
-        };
-        status(r)
-    }
-
-    fn in_transaction(&self) -> bool {
-        // SAFETY: reads tm's current transaction for this process.
-        unsafe { sl_shim_tm_in_transaction() != 0 }
-    }
-
-    fn tm_reply(&mut self, code: u16, reason: &[u8]) -> Result<(), SendFailed> {
-        // SAFETY: valid message; `reason` is valid for its length; the shim copies it.
-        let r = unsafe {
-            sl_shim_tm_reply(
-                self.raw(),
-                code.into(),
-                reason.as_ptr().cast(),
-                reason.len(),
-            )
-        };
-        status(r)
-    }
-
-    fn tm_reply_error(&mut self) -> bool {
-        // SAFETY: valid message; tm replies to it or not.
-        unsafe { sl_shim_tm_reply_error(self.raw()) != 0 }
-    }
-
-    fn ticks(&self) -> u32 {
-        // SAFETY: reads the host's tick counter.
-        unsafe { sl_shim_ticks() }
-    }
-}
-
-fn status(r: c_int) -> Result<(), SendFailed> {
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(SendFailed)
-    }
-}

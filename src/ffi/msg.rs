@@ -10,8 +10,12 @@
 //! our reads. Every offset is checked against the buffer.
 use core::marker::PhantomData;
 
-use super::host::Msg;
+use core::ffi::c_int;
+
+use super::host::{host_bytes, HostConfig, Msg, GLOBAL};
+use super::shim::*;
 use super::sys;
+use crate::module::{Host, SendFailed};
 use crate::reply::totag::TagInput;
 use crate::reply::Lump;
 use crate::sip::{HeaderKind, Line, Span, Split, Via};
@@ -120,7 +124,7 @@ pub fn split<'m>(msg: &'m Msg<'_>) -> Option<(Split, Lines<'m>)> {
             (*m).headers,
         )
     };
-    let b = Buf::of(bytes(msg));
+    let b = Buf::of(msg.msg());
     // SAFETY: first_line is part of the message; the request arm of its union is the one the
     // parser filled when the type is SIP_REQUEST.
     let (method, version) = unsafe {
@@ -285,7 +289,7 @@ impl Iterator for Lines<'_> {
 /// when it has not parsed all of them (the caller then reads the bytes itself).
 pub fn ack_facts<'m>(msg: &'m Msg<'_>) -> Option<(Option<&'m [u8]>, TagInput<'m>)> {
     let m = msg.raw().cast_const();
-    let bytes = bytes(msg);
+    let bytes = msg.msg();
     let b = Buf::of(bytes);
     // One check, by the slice's own bounds (an offset that wraps around gives an end below
     // its start, refused as one past the buffer is).
@@ -323,32 +327,11 @@ pub fn ack_facts<'m>(msg: &'m Msg<'_>) -> Option<(Option<&'m [u8]>, TagInput<'m>
     }
 }
 
-/// The message's bytes, as the core received them.
-pub fn bytes<'m>(msg: &'m Msg<'_>) -> &'m [u8] {
-    let m = msg.raw().cast_const();
-    // SAFETY: a valid message for this call (`Msg`'s invariant): its buffer holds `len` bytes
-    // for as long as the message lives.
-    unsafe { super::host::host_bytes((*m).buf, usize::try_from((*m).len).unwrap_or(0)) }
-}
-
 /// The message's flags (`msg_flags`: 32 bits in 5.6, 64 in 6.0).
-pub fn flags(msg: &Msg<'_>) -> u64 {
+fn flags(msg: &Msg<'_>) -> u64 {
     let m = msg.raw().cast_const();
     // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
     unsafe { u64::from((*m).msg_flags) }
-}
-
-/// The script marked the request "never reply" (`FL_MSG_NOREPLY`).
-pub fn no_reply(msg: &Msg<'_>) -> bool {
-    flags(msg) & u64::from(sys::FL_MSG_NOREPLY) != 0
-}
-
-/// The message's flags word, to set `flag` in (a mark the host's tm reads).
-pub fn set_flag(msg: &mut Msg<'_>, flag: u64) {
-    let m = msg.raw();
-    // SAFETY: a valid message for this call (`Msg`'s invariant), which `&mut` says we may
-    // change; a plain field write. `flag` is one of the host's bits for this word.
-    unsafe { (*m).msg_flags = (u64::from((*m).msg_flags) | flag) as _ }
 }
 
 /// `send_reply_mode`'s modes: reuse the request's connection only, close it after the reply.
@@ -367,17 +350,6 @@ pub fn set_reply_send_flags(msg: &mut Msg<'_>, no_connect: bool, close: bool) {
     unsafe {
         let sf = &raw mut (*m).rpl_send_flags.f;
         *sf = (u32::from(*sf) | f) as _;
-    }
-}
-
-/// What the script queued for the reply (`append_to_reply`, a reply body): the core's list,
-/// walked in order.
-pub fn reply_lumps<'m>(msg: &'m Msg<'_>) -> ReplyLumps<'m> {
-    let m = msg.raw().cast_const();
-    ReplyLumps {
-        // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
-        next: unsafe { (*m).reply_lump },
-        _msg: PhantomData,
     }
 }
 
@@ -430,27 +402,196 @@ pub fn reply_status<'m>(msg: &'m Msg<'_>) -> Option<&'m [u8]> {
     }
 }
 
-/// The request's source address when it is IPv4 (`None` otherwise: the host formats IPv6 its
-/// own way), and its source port, as the core received them.
-pub fn source(msg: &Msg<'_>) -> (Option<[u8; 4]>, u16) {
-    let m = msg.raw().cast_const();
-    // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads. The union
-    // holds an IPv4 address in its first four bytes when `af` is AF_INET.
-    let (af, len, addr, port) = unsafe {
-        let ip = &raw const (*m).rcv.src_ip;
-        ((*ip).af, (*ip).len, (*ip).u.addr, (*m).rcv.src_port)
-    };
-    let v4 = (af == AF_INET && len == 4).then(|| [addr[0], addr[1], addr[2], addr[3]]);
-    (v4, port)
-}
-
-/// Whether the request came over anything but UDP (TCP, TLS, WebSocket, SCTP).
-pub fn stream(msg: &Msg<'_>) -> bool {
-    let m = msg.raw().cast_const();
-    // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
-    let proto = unsafe { (*m).rcv.proto };
-    sys::sip_protos::try_from(proto).ok() != Some(sys::sip_protos_PROTO_UDP)
-}
-
 /// `AF_INET` on Linux (the only platform Debian's Kamailio packages are built for here).
 const AF_INET: core::ffi::c_uint = 2;
+
+/// The flag bits of [`HostConfig`]; none before `mod_init`.
+fn config() -> &'static HostConfig {
+    static NONE: HostConfig = HostConfig {
+        via_params_flag: 0,
+        final_reply_flag: 0,
+        delayed_reply_flag: 0,
+    };
+    GLOBAL.get().map_or(&NONE, |g| &g.host_config)
+}
+
+/// The host side of [`Host`]: the fields read here, host code through the shim.
+impl Host for Msg<'_> {
+    type Lumps<'a>
+        = ReplyLumps<'a>
+    where
+        Self: 'a;
+    type Lines<'a>
+        = Lines<'a>
+    where
+        Self: 'a;
+
+    fn msg(&self) -> &[u8] {
+        let m = self.raw().cast_const();
+        // SAFETY: a valid message for this call (`Msg`'s invariant): its buffer holds `len`
+        // bytes for as long as the message lives.
+        unsafe { host_bytes((*m).buf, usize::try_from((*m).len).unwrap_or(0)) }
+    }
+
+    #[inline(always)]
+    fn split(&self) -> Option<(Split, Self::Lines<'_>)> {
+        split(self)
+    }
+
+    fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
+        ack_facts(self)
+    }
+
+    fn no_reply(&self) -> bool {
+        flags(self) & u64::from(sys::FL_MSG_NOREPLY) != 0
+    }
+
+    fn final_replied(&self) -> bool {
+        flags(self) & config().final_reply_flag != 0
+    }
+
+    fn reply_delayed(&self) -> bool {
+        flags(self) & config().delayed_reply_flag != 0
+    }
+
+    fn mark_final_reply(&mut self) {
+        let m = self.raw();
+        let flag = config().final_reply_flag;
+        // SAFETY: a valid message for this call (`Msg`'s invariant), which `&mut` says we may
+        // change; a plain field write of one of the host's bits for this word.
+        unsafe { (*m).msg_flags = (u64::from((*m).msg_flags) | flag) as _ }
+    }
+
+    fn via_extra(&self) -> Option<&[u8]> {
+        // Only when the script asked (a flag of the message): most replies skip the shim.
+        if flags(self) & config().via_params_flag == 0 {
+            return None;
+        }
+        let mut len = 0;
+        // SAFETY: valid message (type invariant); the shim writes `len` when it returns text.
+        let p = unsafe { sl_shim_via_extra(self.raw(), &mut len) };
+        // SAFETY: valid for `len` bytes until the PV buffer's next use, after this reply.
+        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
+    }
+
+    fn read_rest(&mut self) -> bool {
+        // SAFETY: valid message (type invariant); the parser adds to its header list.
+        unsafe { sl_shim_read_rest(self.raw()) != 0 }
+    }
+
+    fn received_test(&self) -> bool {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_received_test(self.raw()) != 0 }
+    }
+
+    fn force_rport(&self) -> bool {
+        // Kamailio's own test (its forward.h): the message's flags or the global ones.
+        // SAFETY: reads a core global.
+        let flags = flags(self) | unsafe { sl_shim_global_req_flags() };
+        flags & u64::from(sys::FL_FORCE_RPORT) != 0
+    }
+
+    fn source_ip<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8] {
+        let m = self.raw().cast_const();
+        // SAFETY: a valid message for this call (`Msg`'s invariant); plain field reads. The
+        // union holds an IPv4 address in its first four bytes when `af` is AF_INET.
+        let (af, len, addr) = unsafe {
+            let ip = &raw const (*m).rcv.src_ip;
+            ((*ip).af, (*ip).len, (*ip).u.addr)
+        };
+        // IPv4 has one text form; the host writes others (IPv6 as its ipv6_hex_style says).
+        if af == AF_INET && len == 4 {
+            return crate::sip::fmt_ipv4([addr[0], addr[1], addr[2], addr[3]], buf);
+        }
+        // SAFETY: valid message; the shim writes at most `buf.len()` bytes.
+        let n = unsafe { sl_shim_src_ip(self.raw(), buf.as_mut_ptr().cast(), buf.len()) };
+        &buf[..n.min(buf.len())]
+    }
+
+    fn source_port(&self) -> u16 {
+        // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+        unsafe { (*self.raw()).rcv.src_port }
+    }
+
+    fn lumps(&self) -> Self::Lumps<'_> {
+        ReplyLumps {
+            // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+            next: unsafe { (*self.raw()).reply_lump },
+            _msg: PhantomData,
+        }
+    }
+
+    fn warning(&self) -> Option<&[u8]> {
+        let mut len = 0;
+        // SAFETY: valid message (type invariant); the shim writes `len` when it returns a line.
+        let p = unsafe { sl_shim_warning(self.raw(), &mut len) };
+        // SAFETY: valid for `len` bytes until the next call, which this reply does not make.
+        (!p.is_null()).then(|| unsafe { host_bytes(p, len) })
+    }
+
+    fn stream(&self) -> bool {
+        // Anything but UDP (TCP, TLS, WebSocket, SCTP).
+        // SAFETY: a valid message for this call (`Msg`'s invariant); a plain field read.
+        let proto = unsafe { (*self.raw()).rcv.proto };
+        sys::sip_protos::try_from(proto).ok() != Some(sys::sip_protos_PROTO_UDP)
+    }
+
+    fn add_redirect_contacts(&mut self) {
+        // SAFETY: valid message (type invariant).
+        unsafe { sl_shim_add_redirect_contacts(self.raw()) }
+    }
+
+    fn send(&mut self, reply: &[u8], code: u16, reason: &[u8]) -> Result<(), SendFailed> {
+        // The core's outgoing-data events run for SIP messages only (HTTP replies skip them).
+        let skip_events = !crate::reply::is_sip_message(reply);
+        // SAFETY: valid message; `reply` and `reason` are valid for their lengths in the call.
+        let r = unsafe {
+            sl_shim_send_reply(
+                self.raw(),
+                reply.as_ptr().cast(),
+                reply.len(),
+                code.into(),
+                reason.as_ptr().cast(),
+                reason.len(),
+                skip_events.into(),
+            )
+        };
+        status(r)
+    }
+
+    fn in_transaction(&self) -> bool {
+        // SAFETY: reads tm's current transaction for this process.
+        unsafe { sl_shim_tm_in_transaction() != 0 }
+    }
+
+    fn tm_reply(&mut self, code: u16, reason: &[u8]) -> Result<(), SendFailed> {
+        // SAFETY: valid message; `reason` is valid for its length; the shim copies it.
+        let r = unsafe {
+            sl_shim_tm_reply(
+                self.raw(),
+                code.into(),
+                reason.as_ptr().cast(),
+                reason.len(),
+            )
+        };
+        status(r)
+    }
+
+    fn tm_reply_error(&mut self) -> bool {
+        // SAFETY: valid message; tm replies to it or not.
+        unsafe { sl_shim_tm_reply_error(self.raw()) != 0 }
+    }
+
+    fn ticks(&self) -> u32 {
+        // SAFETY: reads the host's tick counter.
+        unsafe { sl_shim_ticks() }
+    }
+}
+
+fn status(r: c_int) -> Result<(), SendFailed> {
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(SendFailed)
+    }
+}

@@ -94,7 +94,7 @@ kamailio_cmd() {
 # reply / reply
 run() {
   local cfg=$1 dir=$2 alloc=$3 shape=$4 pad=${5:-copied:0} port worker toggles msgs acks=0 req sl ack al own h
-  local reply_fn=sl_rs_w_sl_send_reply ack_fn=sl_rs_filter_ack
+  local reply_fn=sl_rs::ffi::script::sl_send_reply ack_fn=sl_rs::ffi::script::filter_ack
   [ "$dir" = "$native_dir" ] && { reply_fn=sl_send_reply; ack_fn=sl_filter_ACK; }
   for pass in whole module; do
     port=$(free_port)
