@@ -218,7 +218,7 @@ static void local_response_sent(struct sip_msg *req, str *buf, int code, struct 
 		pkg_free(fake_cseq);
 }
 
-int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int code,
+int sl_shim_send_stateless(struct sip_msg *msg, const char *buf, size_t len, int code,
 		const char *reason, size_t rlen, int skip_events)
 {
 	struct dest_info dst;

@@ -74,7 +74,7 @@ const char *sl_shim_server_hdr(size_t *len);
  * the socket and connection the request came in on, as the native sl does, running the
  * SLCB_REPLY_READY callbacks before and the sl:local-response event after; skip_events: the
  * core's outgoing-data events are not run (not a SIP message). 0 ok, -1 error. */
-int sl_shim_send_reply(struct sip_msg *msg, const char *buf, size_t len, int code,
+int sl_shim_send_stateless(struct sip_msg *msg, const char *buf, size_t len, int code,
 		const char *reason, size_t rlen, int skip_events);
 /* An ACK was absorbed: SLCB_ACK_FILTERED callbacks, then event_route[sl:filtered-ack]. */
 void sl_shim_ack_filtered(struct sip_msg *msg);

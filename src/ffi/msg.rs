@@ -546,7 +546,7 @@ impl Host for Msg<'_> {
         let skip_events = !crate::reply::is_sip_message(reply);
         // SAFETY: valid message; `reply` and `reason` are valid for their lengths in the call.
         let r = unsafe {
-            sl_shim_send_reply(
+            sl_shim_send_stateless(
                 self.raw(),
                 reply.as_ptr().cast(),
                 reply.len(),

@@ -127,7 +127,8 @@ impl Host for FakeHost {
         self.lumps.clone().into_iter()
     }
     fn warning(&self) -> Option<&[u8]> {
-        None
+        // What the core prints when its sip_warning is on; asked only then.
+        Some(b"Warning: 392 127.0.0.1:5060 \"Noisy feedback tells: pid=1\"")
     }
     fn stream(&self) -> bool {
         self.stream

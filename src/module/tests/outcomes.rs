@@ -304,3 +304,23 @@ fn an_empty_reason_is_sent_or_refused_as_the_hosts_own_sl_decides() {
         .unwrap();
     assert_eq!(h.tm_sent, [(404, vec![])]);
 }
+
+#[test]
+fn the_cores_warning_line_is_added_only_when_its_sip_warning_is_on() {
+    for sip_warning in [false, true] {
+        let m = Module {
+            sip_warning,
+            ..module()
+        };
+        let mut h = FakeHost::new(INVITE);
+        send_404(&m, &mut h, &Shared::default(), None).unwrap();
+        let reply = String::from_utf8(h.sent[0].clone()).unwrap();
+        assert_eq!(
+            reply.contains("\r\nContent-Length: 0\r\nWarning: 392 127.0.0.1:5060 "),
+            sip_warning,
+            "{reply}"
+        );
+        // The Server line is read once, at start-up, into the module.
+        assert!(reply.contains("\r\nServer: fake\r\n"), "{reply}");
+    }
+}
