@@ -97,7 +97,7 @@ test-c:
 # runs the release module, as it ships (the others need the test-only panic switch).
 test-host: module
 	$(HOST_ENV) cargo build --features kamailio,panic-test --target-dir $(HOST_OUT)/host
-	$(HOST_ENV) cargo test --features kamailio,panic-test --target-dir $(HOST_OUT)/host --test host --test parity --test stock --test kemi --test faults --test robust --test since_6_0 -- --test-threads=1
+	$(HOST_ENV) cargo test --features kamailio,panic-test --target-dir $(HOST_OUT)/host --test host --test parity --test stock --test kemi --test faults --test robust --test since_6_0 --test dialog_acks -- --test-threads=1
 	$(HOST_ENV) SL_RS_MODULE=$(CURDIR)/$(MODULE_DIR)/sl.so cargo test --features kamailio,panic-test \
 		--target-dir $(HOST_OUT)/host --test load -- --nocapture
 

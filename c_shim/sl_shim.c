@@ -23,6 +23,9 @@ static int default_code = 500;
 static str default_reason = STR_STATIC_INIT("Internal Server Error");
 int shim_bind_tm = 1;
 int shim_rich_redirect = 0;
+static int absorb_dialog_acks = 0;
+/* Room for a 2-second window of 2048 in-dialog rejects a second (about 1.1 MB). */
+static int dialog_ack_entries = 4096;
 str shim_evcb_fl_ack = STR_NULL;
 str shim_evcb_lres_sent = STR_NULL;
 
@@ -71,12 +74,18 @@ param_export_t sl_shim_params[] = {
 	{"rich_redirect", PARAM_INT, &shim_rich_redirect},
 	{"event_callback_fl_ack", PARAM_STR, &shim_evcb_fl_ack},
 	{"event_callback_lres_sent", PARAM_STR, &shim_evcb_lres_sent},
+	{"absorb_dialog_acks", PARAM_INT, &absorb_dialog_acks},
+	{"dialog_ack_entries", PARAM_INT, &dialog_ack_entries},
 	{0, 0, 0}
 };
 
 int sl_shim_param_bind_tm(void) { return shim_bind_tm; }
 
 int sl_shim_param_rich_redirect(void) { return shim_rich_redirect; }
+
+int sl_shim_param_absorb_dialog_acks(void) { return absorb_dialog_acks; }
+
+int sl_shim_param_dialog_ack_entries(void) { return dialog_ack_entries; }
 
 const char *sl_shim_param_event_callback(enum sl_shim_evcb which, size_t *len)
 {

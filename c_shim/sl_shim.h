@@ -128,6 +128,8 @@ const char *sl_shim_param_default_reason(size_t *len);
 int sl_shim_param_bind_tm(void);
 int sl_shim_param_rich_redirect(void);
 const char *sl_shim_param_event_callback(enum sl_shim_evcb which, size_t *len);
+int sl_shim_param_absorb_dialog_acks(void);
+int sl_shim_param_dialog_ack_entries(void);
 
 /* ---- implemented in Rust (src/ffi), handed to the shim by mod_register ----
  * Rust fills this table (src/ffi/entries.rs) with bindgen's Rust type of it, so a signature

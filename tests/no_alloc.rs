@@ -186,6 +186,7 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
         empty_reason_refused: false,
         server_header: Some(b"Server: test"),
         sip_warning: false,
+        dialog_acks: None,
     };
     let shared = Shared::default();
     let mut buf = [0u8; 2048];

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use super::shim::*;
 use crate::module::{Module, ReplyError, Shared};
+use crate::reply::dialog::Slot;
 
 /// Logs one line through the host's logging, as written: [`log_at`] starts it with where it
 /// comes from.
@@ -102,13 +103,20 @@ pub struct HostConfig {
 
 pub static GLOBAL: OnceLock<Global> = OnceLock::new();
 
-/// The module's [`Shared`] state in the host's shared memory, allocated before the fork.
+/// The module's [`Shared`] state in the host's shared memory, allocated before the fork, and
+/// after it the in-dialog ACK table's slots (none unless `absorb_dialog_acks` is on).
 ///
 /// # Invariants
-/// `ptr` points at a live, aligned, initialised `Shared` in shm until `mod_destroy`.
+/// `ptr` points at a live, aligned, initialised `Shared` in shm, followed by `slots`
+/// initialised [`Slot`]s, until `mod_destroy`.
 pub struct SharedBlock {
     ptr: NonNull<Shared>,
+    slots: usize,
 }
+
+/// Where the slots start after the `Shared` block (aligned for them).
+const SLOTS_AT: usize =
+    core::mem::size_of::<Shared>().next_multiple_of(core::mem::align_of::<Slot>());
 
 // SAFETY: the pointee is only atomics, in memory shared by the processes; all access is atomic.
 unsafe impl Send for SharedBlock {}
@@ -116,19 +124,43 @@ unsafe impl Send for SharedBlock {}
 unsafe impl Sync for SharedBlock {}
 
 impl SharedBlock {
-    pub fn new() -> Option<SharedBlock> {
-        const { assert!(core::mem::align_of::<Shared>() <= 8) };
+    /// Allocates and initialises the block with `slots` table slots; `None` when shared memory
+    /// has no room for it.
+    pub fn new(slots: usize) -> Option<SharedBlock> {
+        const { assert!(core::mem::align_of::<Shared>() <= 8 && core::mem::align_of::<Slot>() <= 8) };
+        let size = core::mem::size_of::<Slot>()
+            .checked_mul(slots)?
+            .checked_add(SLOTS_AT)?;
         // SAFETY: plain allocation; shm_malloc returns memory aligned to 8 (or more), or NULL.
-        let p = unsafe { sl_shim_shm_malloc(core::mem::size_of::<Shared>()) }.cast::<Shared>();
+        let p = unsafe { sl_shim_shm_malloc(size) }.cast::<Shared>();
         let ptr = NonNull::new(p)?;
-        // SAFETY: freshly allocated, aligned, large enough; nobody else sees it yet.
-        unsafe { ptr.as_ptr().write(Shared::default()) };
-        Some(SharedBlock { ptr })
+        // SAFETY: freshly allocated, aligned, `size` bytes; nobody else sees it yet. The slots
+        // start at an offset aligned for them, inside the allocation.
+        unsafe {
+            ptr.as_ptr().write(Shared::default());
+            let first = ptr.as_ptr().cast::<u8>().add(SLOTS_AT).cast::<Slot>();
+            for i in 0..slots {
+                first.add(i).write(Slot::default());
+            }
+        }
+        Some(SharedBlock { ptr, slots })
     }
 
     pub fn get(&self) -> &Shared {
         // SAFETY: live until `free`, which the host calls only at shutdown (type invariant).
         unsafe { self.ptr.as_ref() }
+    }
+
+    /// The in-dialog ACK table's slots, for the process's life (the block is freed at shutdown,
+    /// after the last request).
+    pub fn slots(&self) -> &'static [Slot] {
+        // SAFETY: initialised in `new` and live until `free` (type invariant); only atomics.
+        unsafe {
+            core::slice::from_raw_parts(
+                self.ptr.as_ptr().cast::<u8>().add(SLOTS_AT).cast::<Slot>(),
+                self.slots,
+            )
+        }
     }
 
     /// Returns the memory to the host at shutdown.

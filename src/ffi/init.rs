@@ -7,6 +7,7 @@ use super::host::{host_bytes, log_dbg, log_err, Global, HostConfig, SharedBlock,
 use super::shim::*;
 use crate::guard::ffi_guard;
 use crate::module::Module;
+use crate::reply::dialog::{DialogAcks, WAYS};
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{check_code, check_reason, ViaLayout};
 use crate::sip::ParserMode;
@@ -14,6 +15,10 @@ use crate::stats::STATS;
 
 /// Native sl's `SL_RPL_WAIT_TIME`: how long after a reply to an INVITE its ACK is looked for.
 const ACK_WINDOW_SECONDS: c_uint = 2;
+/// `dialog_ack_entries`' range: at least one bucket; at most 1M entries (272 MB of shared
+/// memory, far more than a 2-second window of re-INVITE rejects needs).
+const DIALOG_ENTRIES_MIN: c_int = WAYS as c_int;
+const DIALOG_ENTRIES_MAX: c_int = 1 << 20;
 
 pub(super) fn report_panic(text: &str) {
     log_err!("{text}");
@@ -31,7 +36,9 @@ pub(super) extern "C" fn mod_init() -> c_int {
 }
 
 /// Reads and checks the module parameters; the error names the parameter and its value.
-fn params() -> Result<(u16, &'static [u8]), String> {
+/// The module parameters, checked: the default code and reason, and the in-dialog ACK table's
+/// slots (0 when `absorb_dialog_acks` is off).
+fn params() -> Result<(u16, &'static [u8], usize), String> {
     // SAFETY: reads module parameters the host has finished writing.
     let code = unsafe { sl_shim_param_default_code() };
     let default_code = check_code(code.into())
@@ -76,14 +83,29 @@ fn params() -> Result<(u16, &'static [u8]), String> {
             ));
         }
     }
-    Ok((default_code, reason))
+    // SAFETY: as above.
+    let absorb = unsafe { sl_shim_param_absorb_dialog_acks() };
+    if !(0..=1).contains(&absorb) {
+        return Err(format!(
+            "modparam(\"sl\", \"absorb_dialog_acks\", {absorb}): must be 0 or 1"
+        ));
+    }
+    // SAFETY: as above.
+    let entries = unsafe { sl_shim_param_dialog_ack_entries() };
+    if !(DIALOG_ENTRIES_MIN..=DIALOG_ENTRIES_MAX).contains(&entries) {
+        return Err(format!(
+            "modparam(\"sl\", \"dialog_ack_entries\", {entries}): must be {DIALOG_ENTRIES_MIN} to {DIALOG_ENTRIES_MAX}"
+        ));
+    }
+    let slots = if absorb == 1 { entries as usize } else { 0 };
+    Ok((default_code, reason, slots))
 }
 
 fn init() -> Result<(), String> {
     if !super::sys::layout_matches() {
         return Err("this build's struct sip_msg or fparam_t layout differs from the host's (built with other headers or defines?)".into());
     }
-    let (default_code, reason) = params()?;
+    let (default_code, reason, dialog_slots) = params()?;
     let (mut a, mut alen, mut p, mut plen) = (core::ptr::null(), 0, core::ptr::null(), 0);
     // SAFETY: the shim writes the four outputs; the strings live as long as the socket list.
     let signature = if unsafe { sl_shim_first_socket(&mut a, &mut alen, &mut p, &mut plen) } == 0 {
@@ -96,7 +118,9 @@ fn init() -> Result<(), String> {
     };
     // SAFETY: plain call into the host's timer.
     let window = unsafe { sl_shim_s_to_ticks(ACK_WINDOW_SECONDS) };
-    let shared = SharedBlock::new().ok_or("no shared memory for the statistics and ACK window")?;
+    let shared = SharedBlock::new(dialog_slots).ok_or_else(|| {
+        format!("no shared memory for the statistics, the ACK window and {dialog_slots} in-dialog ACK entries")
+    })?;
     if let Err(e) = register(&shared) {
         shared.free();
         return Err(e);
@@ -131,6 +155,7 @@ fn init() -> Result<(), String> {
             },
             // SAFETY: reads a core global.
             sip_warning: unsafe { sl_shim_sip_warning() } != 0,
+            dialog_acks: DialogAcks::new(shared.slots()),
         },
         shared,
         default_code,

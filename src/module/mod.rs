@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::reply::ack::{self, AckDecision};
+use crate::reply::dialog::{DialogAcks, DialogKey};
 use crate::reply::reason::error_reply;
 use crate::reply::totag::{Signature, TOTAG_LEN};
 use crate::reply::{
@@ -55,6 +56,8 @@ impl From<ParseError> for ReplyError {
 pub struct Shared {
     /// Until this tick, ACKs are checked for our To-tag.
     pub ack_deadline: AtomicU32,
+    /// Until this tick, ACKs are looked up in the in-dialog table (`absorb_dialog_acks`).
+    pub dialog_deadline: AtomicU32,
     pub counters: Counters,
 }
 
@@ -77,6 +80,9 @@ pub struct Module {
     pub server_header: Option<&'static [u8]>,
     /// The core's `sip_warning`: replies carry its `Warning:` line ([`Host::warning`]).
     pub sip_warning: bool,
+    /// `absorb_dialog_acks`: the final replies to INVITEs that have a To-tag, remembered for
+    /// their ACKs (in memory every worker shares).
+    pub dialog_acks: Option<DialogAcks<'static>>,
 }
 
 /// Where a reply is written: the process's buffer, or `big` for one that outgrows it over a
@@ -132,6 +138,8 @@ struct Built {
     len: usize,
     /// It answers an INVITE: its ACK is looked for.
     invite: bool,
+    /// A final reply to an INVITE with a To-tag, to remember for its ACK (`dialog_acks`).
+    in_dialog: bool,
 }
 
 impl Module {
@@ -199,6 +207,9 @@ impl Module {
                 host.ticks().wrapping_add(self.ack_window),
                 Ordering::Relaxed,
             );
+        }
+        if built.in_dialog {
+            self.remember_dialog_reply(host, shared, answer.code);
         }
         let out = if big.is_empty() { buf } else { &mut big[..] };
         out[built.len] = 0;
@@ -297,10 +308,32 @@ impl Module {
             }
             r => r?,
         };
+        let invite = req.is_method(b"INVITE");
         Ok(Built {
             len,
-            invite: req.is_method(b"INVITE"),
+            invite,
+            in_dialog: invite
+                && self.dialog_acks.is_some()
+                && answer.code >= 200
+                && req.to_tag.is_some(),
         })
+    }
+
+    /// Remembers a final reply to an INVITE that has a To-tag, for its ACK; one that cannot be
+    /// (no key, a key too long, its bucket being written) lets its ACK through, as native does.
+    #[cold]
+    fn remember_dialog_reply<H: Host>(&self, host: &H, shared: &Shared, code: u16) {
+        let (Some(table), Some(key)) = (
+            self.dialog_acks,
+            DialogKey::read(host.msg(), self.parser_mode),
+        ) else {
+            return;
+        };
+        let now = host.ticks();
+        let deadline = now.wrapping_add(self.ack_window);
+        if table.remember(&key, code, now, deadline) {
+            shared.dialog_deadline.store(deadline, Ordering::Relaxed);
+        }
     }
 
     /// `send_reply(code, reason)`: through tm when it holds a transaction for the request,
@@ -385,19 +418,34 @@ impl Module {
         now: u32,
         shared: &Shared,
     ) -> Result<AckDecision, SlError> {
-        // Outside the window nothing needs reading (the decision is the same as after parsing:
-        // `decide` tests the window first).
+        // Outside the windows nothing needs reading (the decision is the same as after parsing:
+        // `decide` tests the window first); the in-dialog table costs one test when it is off.
         let deadline = shared.ack_deadline.load(Ordering::Relaxed);
-        if !ack::window_open(now, deadline) {
+        let signed = ack::window_open(now, deadline);
+        let in_dialog = self
+            .dialog_acks
+            .filter(|_| ack::window_open(now, shared.dialog_deadline.load(Ordering::Relaxed)));
+        if !signed && in_dialog.is_none() {
             return Ok(AckDecision::TooLate);
         }
-        let d = match host.ack_facts() {
-            Some((tag, input)) => ack::decide_ack(tag, &input, &self.signature, now, deadline),
-            None => {
-                let req = Request::parse_ack_facts(host.msg(), self.parser_mode)?;
-                ack::decide(&req, &self.signature, now, deadline)
+        let mut d = AckDecision::TooLate;
+        if signed {
+            d = match host.ack_facts() {
+                Some((tag, input)) => ack::decide_ack(tag, &input, &self.signature, now, deadline),
+                None => {
+                    let req = Request::parse_ack_facts(host.msg(), self.parser_mode)?;
+                    ack::decide(&req, &self.signature, now, deadline)
+                }
+            };
+        }
+        if d != AckDecision::Absorb {
+            if let Some(table) = in_dialog {
+                let key = DialogKey::read(host.msg(), self.parser_mode);
+                if key.is_some_and(|k| table.matches(&k, now)) {
+                    d = AckDecision::Absorb;
+                }
             }
-        };
+        }
         if d == AckDecision::Absorb {
             shared.counters.filtered_ack();
         }

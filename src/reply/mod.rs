@@ -4,6 +4,7 @@
 
 pub mod ack;
 mod copier;
+pub mod dialog;
 pub mod forward;
 pub mod reason;
 pub mod totag;

@@ -121,3 +121,144 @@ fn a_split_ack_is_decided_as_a_parsed_one() {
         }
     }
 }
+
+/// A re-INVITE (its To has the dialog's tag) and its ACK, `cseq` and `branch` as given.
+fn reinvite(cseq: u32, branch: &str) -> (String, String) {
+    let invite = format!(
+        "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.1.1.1:5070;branch={branch};rport\r\n\
+         From: <sip:a@x>;tag=f\r\nTo: <sip:b@x>;tag=dlg\r\nCall-ID: m1\r\nCSeq: {cseq} INVITE\r\n\r\n"
+    );
+    let ack = invite
+        .replacen("INVITE sip", "ACK sip", 1)
+        .replace(" INVITE\r\n", " ACK\r\n");
+    (invite, ack)
+}
+
+fn with_dialog_acks(slots: usize) -> Module {
+    let table: &'static [crate::reply::dialog::Slot] = Box::leak(
+        (0..slots)
+            .map(|_| Default::default())
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    Module {
+        dialog_acks: crate::reply::dialog::DialogAcks::new(table),
+        ..module()
+    }
+}
+
+#[test]
+fn the_ack_of_a_rejected_reinvite_is_absorbed_when_the_parameter_is_on() {
+    let (invite, ack) = reinvite(7, "z9hG4bKr");
+    for on in [false, true] {
+        let m = if on { with_dialog_acks(16) } else { module() };
+        let shared = Shared::default();
+        let mut h = FakeHost::new(&invite);
+        m.reply_stateless(
+            &mut h,
+            &shared,
+            &mut [0u8; 2048],
+            Answer::new(486, r(b"Busy Here")),
+        )
+        .unwrap();
+        // The reply keeps the dialog's tag: no signature of ours in it.
+        let reply = String::from_utf8(h.sent[0].clone()).unwrap();
+        assert!(reply.contains("To: <sip:b@x>;tag=dlg\r\n"), "{reply}");
+        let want = if on {
+            AckDecision::Absorb
+        } else {
+            AckDecision::Foreign
+        };
+        assert_eq!(m.filter_ack(&FakeHost::new(&ack), 1010, &shared), Ok(want));
+        assert_eq!(shared.counters.get(Counter::FilteredAcks), u64::from(on));
+        // After the window it reaches the script.
+        assert_eq!(
+            m.filter_ack(&FakeHost::new(&ack), 1032, &shared),
+            Ok(AckDecision::TooLate)
+        );
+    }
+}
+
+#[test]
+fn acks_that_differ_in_one_field_reach_the_script() {
+    let m = with_dialog_acks(16);
+    let shared = Shared::default();
+    let (invite, ack) = reinvite(7, "z9hG4bKr");
+    let mut h = FakeHost::new(&invite);
+    m.reply_stateless(
+        &mut h,
+        &shared,
+        &mut [0u8; 2048],
+        Answer::new(486, r(b"Busy Here")),
+    )
+    .unwrap();
+    for other in [
+        ack.replace("Call-ID: m1", "Call-ID: m2"),
+        ack.replace("tag=f\r\n", "tag=g\r\n"),
+        ack.replace("tag=dlg", "tag=dlh"),
+        ack.replace("CSeq: 7 ACK", "CSeq: 8 ACK"),
+        ack.replace("branch=z9hG4bKr", "branch=z9hG4bKs"),
+    ] {
+        assert_ne!(
+            m.filter_ack(&FakeHost::new(&other), 1010, &shared),
+            Ok(AckDecision::Absorb),
+            "{other}"
+        );
+    }
+    assert_eq!(shared.counters.get(Counter::FilteredAcks), 0);
+    // A 2xx's ACK comes in a new transaction: another branch is its own.
+    let (invite, ack) = reinvite(8, "z9hG4bKt");
+    let mut h = FakeHost::new(&invite);
+    m.reply_stateless(
+        &mut h,
+        &shared,
+        &mut [0u8; 2048],
+        Answer::new(200, r(b"OK")),
+    )
+    .unwrap();
+    let ack = ack.replace("branch=z9hG4bKt", "branch=z9hG4bKu");
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(&ack), 1010, &shared),
+        Ok(AckDecision::Absorb)
+    );
+}
+
+#[test]
+fn only_final_replies_to_invites_with_a_to_tag_are_remembered() {
+    let m = with_dialog_acks(16);
+    let (invite, ack) = reinvite(7, "z9hG4bKr");
+    for (request, code) in [
+        (invite.clone(), 183),
+        (
+            invite
+                .replace("INVITE sip", "UPDATE sip")
+                .replace(" INVITE\r\n", " UPDATE\r\n"),
+            486,
+        ),
+    ] {
+        let shared = Shared::default();
+        let mut h = FakeHost::new(&request);
+        m.reply_stateless(
+            &mut h,
+            &shared,
+            &mut [0u8; 2048],
+            Answer::new(code, r(b"x")),
+        )
+        .unwrap();
+        assert_eq!(shared.dialog_deadline.load(Ordering::Relaxed), 0, "{code}");
+        assert_ne!(
+            m.filter_ack(&FakeHost::new(&ack), 1010, &shared),
+            Ok(AckDecision::Absorb)
+        );
+    }
+    // sl_reply_error's reply is one too.
+    let shared = Shared::default();
+    let mut h = FakeHost::new(&invite);
+    m.reply_error(&mut h, &shared, &mut [0u8; 2048], -478)
+        .unwrap();
+    assert_eq!(shared.dialog_deadline.load(Ordering::Relaxed), 1032);
+    assert_eq!(
+        m.filter_ack(&FakeHost::new(&ack), 1010, &shared),
+        Ok(AckDecision::Absorb)
+    );
+}

@@ -181,6 +181,7 @@ fn module() -> Module {
         empty_reason_refused: false,
         server_header: Some(b"Server: fake"),
         sip_warning: false,
+        dialog_acks: None,
     }
 }
 

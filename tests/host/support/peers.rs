@@ -70,7 +70,20 @@ pub fn spawn_uas() -> (u16, std::thread::JoinHandle<()>) {
 /// second, at most `limit` at once. Asserts that sipp counted no failed call or timeout;
 /// returns its final screen (the message table).
 pub fn sipp_calls(k: &Kamailio, scenario: &str, calls: u64, rate: u64, limit: u64) -> String {
+    sipp_calls_over(k, "u1", scenario, calls, rate, limit)
+}
+
+/// [`sipp_calls`] over sipp's `transport` (`u1`: UDP, `t1`: one TCP connection).
+pub fn sipp_calls_over(
+    k: &Kamailio,
+    transport: &str,
+    scenario: &str,
+    calls: u64,
+    rate: u64,
+    limit: u64,
+) -> String {
     let out = host_command("sipp")
+        .args(["-t", transport])
         .arg("-sf")
         .arg(sipp_scenario(scenario))
         .args(["-m", &calls.to_string(), "-r", &rate.to_string()])

@@ -1,0 +1,169 @@
+use super::*;
+
+fn invite(call_id: &str, from_tag: &str, to_tag: &str, cseq: &str, branch: &str) -> String {
+    format!(
+        "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch={branch}\r\n\
+         From: <sip:a@x>;tag={from_tag}\r\nTo: <sip:b@x>;tag={to_tag}\r\nCall-ID: {call_id}\r\n\
+         CSeq: {cseq} INVITE\r\n\r\n"
+    )
+}
+
+fn ack_of(invite: &str) -> String {
+    invite
+        .replacen("INVITE sip", "ACK sip", 1)
+        .replace(" INVITE\r\n", " ACK\r\n")
+}
+
+fn key(msg: &str) -> DialogKey<'_> {
+    DialogKey::read(msg.as_bytes(), ParserMode::Strict).expect("a key")
+}
+
+fn table(n: usize) -> Vec<Slot> {
+    (0..n).map(|_| Slot::default()).collect()
+}
+
+const REINVITE: (&str, &str, &str, &str, &str) = ("c1@x", "f1", "t1", "7", "z9hG4bKa");
+
+fn reinvite() -> String {
+    let (c, f, t, s, b) = REINVITE;
+    invite(c, f, t, s, b)
+}
+
+#[test]
+fn a_key_holds_what_identifies_the_ack() {
+    let m = reinvite();
+    assert_eq!(
+        key(&m),
+        DialogKey {
+            call_id: b"c1@x",
+            from_tag: b"f1",
+            to_tag: b"t1",
+            cseq: b"7",
+            branch: b"z9hG4bKa",
+        }
+    );
+    // No To-tag, no From-tag, no CSeq number: no key (nothing an ACK could be matched by).
+    for m in [
+        m.replace(";tag=t1", ""),
+        m.replace(";tag=f1", ""),
+        m.replace("CSeq: 7 INVITE", "CSeq: INVITE"),
+        m.replace("Call-ID: c1@x\r\n", ""),
+    ] {
+        assert_eq!(
+            DialogKey::read(m.as_bytes(), ParserMode::Strict),
+            None,
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn an_ack_is_absorbed_only_when_every_field_matches_inside_the_window() {
+    let slots = table(64);
+    let t = DialogAcks::new(&slots).unwrap();
+    let m = reinvite();
+    assert!(t.remember(&key(&m), 486, 1000, 1032));
+    let ack = ack_of(&m);
+    assert!(t.matches(&key(&ack), 1001));
+    assert!(t.matches(&key(&ack), 1031));
+    // The window is over.
+    assert!(!t.matches(&key(&ack), 1032));
+    let (c, f, tt, s, b) = REINVITE;
+    for other in [
+        invite("c2@x", f, tt, s, b),
+        invite(c, "f2", tt, s, b),
+        invite(c, f, "t2", s, b),
+        invite(c, f, tt, "8", b),
+        invite(c, f, tt, "70", b),
+        invite(c, f, tt, s, "z9hG4bKb"),
+    ] {
+        assert!(!t.matches(&key(&ack_of(&other)), 1001), "{other}");
+    }
+}
+
+#[test]
+fn a_2xx_is_acked_in_a_new_transaction_so_its_branch_is_not_compared() {
+    let slots = table(64);
+    let t = DialogAcks::new(&slots).unwrap();
+    let m = reinvite();
+    assert!(t.remember(&key(&m), 200, 1000, 1032));
+    let (c, f, tt, s, _) = REINVITE;
+    assert!(t.matches(&key(&ack_of(&invite(c, f, tt, s, "z9hG4bKnew"))), 1001));
+    assert!(!t.matches(&key(&ack_of(&invite(c, f, tt, "8", "z9hG4bKnew"))), 1001));
+}
+
+#[test]
+fn a_key_too_long_for_a_slot_is_not_remembered() {
+    let slots = table(8);
+    let t = DialogAcks::new(&slots).unwrap();
+    let (_, f, tt, s, b) = REINVITE;
+    let long = "c".repeat(200);
+    let m = invite(&long, f, tt, s, &format!("z9hG4bK{}", "b".repeat(60)));
+    assert!(!t.remember(&key(&m), 486, 1000, 1032));
+    assert!(!t.matches(&key(&ack_of(&m)), 1001));
+    // A part over 255 bytes neither.
+    let m = invite(&"c".repeat(300), f, tt, s, b);
+    assert!(!t.remember(&key(&m), 486, 1000, 1032));
+    // The same with a 2xx, which keeps no branch: it fits.
+    let m = invite(&long, f, tt, s, &format!("z9hG4bK{}", "b".repeat(60)));
+    assert!(t.remember(&key(&m), 200, 1000, 1032));
+}
+
+#[test]
+fn a_full_bucket_loses_its_oldest_entry_and_never_matches_a_wrong_one() {
+    // One bucket: the fifth reply takes the slot of the one whose window ends first.
+    let slots = table(WAYS);
+    let t = DialogAcks::new(&slots).unwrap();
+    let (c, f, tt, _, b) = REINVITE;
+    let msgs: Vec<String> = (1..=5)
+        .map(|n| invite(c, f, tt, &n.to_string(), b))
+        .collect();
+    for (i, m) in msgs.iter().enumerate() {
+        assert!(t.remember(&key(m), 486, 1000 + i as u32, 1032 + i as u32));
+    }
+    assert!(!t.matches(&key(&ack_of(&msgs[0])), 1010));
+    for m in &msgs[1..] {
+        assert!(t.matches(&key(&ack_of(m)), 1010), "{m}");
+    }
+    // A slot whose window closed is taken before an open one.
+    assert!(t.remember(&key(&msgs[0]), 486, 1033, 1065));
+    assert!(t.matches(&key(&ack_of(&msgs[0])), 1034));
+    assert!(t.matches(&key(&ack_of(&msgs[4])), 1034));
+    assert!(!t.matches(&key(&ack_of(&invite(c, f, tt, "6", b))), 1034));
+}
+
+#[test]
+fn fewer_slots_than_a_bucket_make_no_table() {
+    assert!(DialogAcks::new(&table(WAYS - 1)).is_none());
+    assert!(DialogAcks::new(&table(WAYS)).is_some());
+}
+
+#[test]
+fn writers_and_readers_in_parallel_never_match_a_key_not_remembered() {
+    let slots = table(16);
+    let t = DialogAcks::new(&slots).unwrap();
+    let (c, f, tt, _, b) = REINVITE;
+    std::thread::scope(|s| {
+        for w in 0..2 {
+            s.spawn(move || {
+                for n in 0..2000 {
+                    let m = invite(c, f, tt, &format!("{}", 2 * n + w), b);
+                    t.remember(&key(&m), 486, 1000, 1032);
+                }
+            });
+        }
+        s.spawn(move || {
+            for n in 0..4000 {
+                // Never remembered: CSeq numbers from 100000 up.
+                let m = invite(c, f, tt, &format!("{}", 100_000 + n), b);
+                assert!(!t.matches(&key(&ack_of(&m)), 1001));
+            }
+        });
+    });
+    // Afterwards every slot holds one whole key of those written.
+    let remembered = (0..4000).filter(|n| {
+        let m = invite(c, f, tt, &n.to_string(), b);
+        t.matches(&key(&ack_of(&m)), 1001)
+    });
+    assert!((1..=16).contains(&remembered.count()));
+}
