@@ -18,7 +18,7 @@ if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo fuzz --version >/dev/nu
   echo "fuzz: needs a nightly toolchain and cargo-fuzz (scripts/deps.sh)" >&2
   exit 1
 fi
-for t in parse reply ack; do
+for t in parse reply ack dialog; do
   work=target/fuzz-corpus/$t
   mkdir -p "$work"
   dirs=("$PWD/$work" "$PWD/fuzz/corpus/$t")

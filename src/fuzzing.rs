@@ -3,7 +3,8 @@
 //! through exactly the same code. Each function panics when a property breaks.
 #![forbid(unsafe_code)]
 
-use crate::reply::ack::{decide, AckDecision};
+use crate::reply::ack::{decide, window_open, AckDecision};
+use crate::reply::dialog::{DialogAcks, DialogKey, Slot, WAYS};
 use crate::reply::totag::{Signature, SL_SEED};
 use crate::reply::{
     build_reply, needs_to_tag, reply_bound, Lump, Reason, ReplyParams, SlError, ToTag, ViaLayout,
@@ -164,6 +165,61 @@ pub fn ack(data: &[u8]) {
         AckDecision::NotAck => assert!(!req.is_method(b"ACK")),
         AckDecision::TooLate | AckDecision::Foreign => assert!(req.is_method(b"ACK")),
     }
+}
+
+/// The in-dialog ACK table (`absorb_dialog_acks`): an ACK is absorbed exactly when a reply was
+/// remembered for an INVITE whose Call-ID, From-tag, To-tag and CSeq number equal the ACK's
+/// (and, for a 300-699 reply, its branch), inside that reply's window; never otherwise. The
+/// first two bytes pick the reply's code (200-699), the next four the clock; the rest is the
+/// INVITE, then, after two NUL bytes, the ACK (without them, the INVITE made an ACK).
+pub fn dialog(data: &[u8]) {
+    let Some((head, rest)) = data.split_first_chunk::<6>() else {
+        return;
+    };
+    let code = 200 + u16::from_le_bytes([head[0], head[1]]) % 500;
+    let now = u32::from_le_bytes([head[2], head[3], head[4], head[5]]);
+    let (invite, ack) = match rest.windows(2).position(|w| w == b"\0\0") {
+        Some(at) => (&rest[..at], rest[at + 2..].to_vec()),
+        None => (rest, ack_of(rest)),
+    };
+    let slots: Vec<Slot> = (0..WAYS).map(|_| Slot::default()).collect();
+    let table = DialogAcks::new(&slots).expect("one bucket");
+    let (Some(ik), Some(ak)) = (
+        DialogKey::read(invite, ParserMode::Strict),
+        DialogKey::read(&ack, ParserMode::Strict),
+    ) else {
+        return;
+    };
+    let deadline = now.wrapping_add(32);
+    let remembered = table.remember(&ik, code, now, deadline);
+    let same = (ik.call_id, ik.from_tag, ik.to_tag, ik.cseq)
+        == (ak.call_id, ak.from_tag, ak.to_tag, ak.cseq)
+        && (code < 300 || ik.branch == ak.branch);
+    for t in [
+        now,
+        now.wrapping_add(1),
+        now.wrapping_add(31),
+        deadline,
+        now.wrapping_sub(1),
+    ] {
+        assert_eq!(
+            table.matches(&ak, t),
+            remembered && same && window_open(t, deadline),
+            "code {code}, at {t} of {now}..{deadline}"
+        );
+    }
+}
+
+/// The ACK a UA sends for `invite`'s reply: its method in the request line and the CSeq.
+fn ack_of(invite: &[u8]) -> Vec<u8> {
+    let mut out = invite.to_vec();
+    if out.starts_with(b"INVITE ") {
+        out.splice(..6, *b"ACK");
+    }
+    if let Some(at) = out.windows(7).position(|w| w == b" INVITE") {
+        out.splice(at + 1..at + 7, *b"ACK");
+    }
+    out
 }
 
 /// The split a host whose parser stopped after `k` header lines hands over (a host always reads

@@ -189,3 +189,29 @@ fn a_thousand_reinvite_ack_pairs_over_four_workers_are_all_absorbed() {
         "ACKs reached the script"
     );
 }
+
+#[test]
+fn bad_values_of_the_parameters_make_kamailio_refuse_to_start() {
+    let base = std::fs::read_to_string(test_cfg()).unwrap();
+    let load = "loadmodule \"sl.so\"\n";
+    let with = |p: &str, v: &str| format!("{load}modparam(\"sl\", \"{p}\", {v})\n");
+    let cases = [
+        (
+            with("absorb_dialog_acks", "2"),
+            "modparam(\"sl\", \"absorb_dialog_acks\", 2): must be 0 or 1",
+        ),
+        (
+            with("dialog_ack_entries", "3"),
+            "modparam(\"sl\", \"dialog_ack_entries\", 3): must be 4 to 1048576",
+        ),
+        (
+            with("dialog_ack_entries", "2097152"),
+            "modparam(\"sl\", \"dialog_ack_entries\", 2097152): must be 4 to 1048576",
+        ),
+    ];
+    let cases: Vec<(&str, &str, &str)> = cases
+        .iter()
+        .map(|(to, expect)| (load, to.as_str(), *expect))
+        .collect();
+    assert_refused(&base, &cases);
+}

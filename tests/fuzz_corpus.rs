@@ -27,6 +27,31 @@ fn corpus_and_regressions_keep_every_property() {
     assert!(replay("parse", sl_rs::fuzzing::parse) >= 6);
     assert!(replay("reply", sl_rs::fuzzing::reply) >= 6);
     assert!(replay("ack", sl_rs::fuzzing::ack) >= 7);
+    assert!(replay("dialog", sl_rs::fuzzing::dialog) >= 4);
+}
+
+/// The in-dialog property really is checked: the re-INVITE seed's ACK is absorbed, and one
+/// changed byte of its From-tag makes it pass (a property that checked nothing would pass both).
+#[test]
+fn the_dialog_seed_is_absorbed_and_a_changed_from_tag_is_not() {
+    use sl_rs::reply::dialog::{DialogAcks, DialogKey, Slot, WAYS};
+    use sl_rs::sip::ParserMode;
+    let seed = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/dialog/reinvite-486"),
+    )
+    .unwrap();
+    let invite = String::from_utf8(seed[6..].to_vec()).unwrap();
+    let ack = invite
+        .replacen("INVITE sip", "ACK sip", 1)
+        .replace(" INVITE\r\n", " ACK\r\n");
+    let slots: Vec<Slot> = (0..WAYS).map(|_| Slot::default()).collect();
+    let t = DialogAcks::new(&slots).unwrap();
+    fn key(m: &str) -> DialogKey<'_> {
+        DialogKey::read(m.as_bytes(), ParserMode::Strict).unwrap()
+    }
+    assert!(t.remember(&key(&invite), 486, 1000, 1032));
+    assert!(t.matches(&key(&ack), 1001));
+    assert!(!t.matches(&key(&ack.replace("tag=f1", "tag=f2")), 1001));
 }
 
 /// The ACK property really is checked: our ACK seed is absorbed, and flipping one byte of its

@@ -218,3 +218,36 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
         assert_eq!(n, 0, "allocations for an ACK (from a split: {from_split})");
     }
 }
+
+#[test]
+fn an_in_dialog_reply_and_its_absorbed_ack_allocate_nothing() {
+    use sl_rs::reply::dialog::{DialogAcks, Slot};
+    let slots: &'static [Slot] = Box::leak((0..16).map(|_| Slot::default()).collect());
+    let module = Module {
+        signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
+        ack_window: 32,
+        via_layout: ViaLayout::AtEnd,
+        reply_marks: false,
+        parser_mode: ParserMode::Strict,
+        empty_reason_refused: false,
+        server_header: None,
+        sip_warning: false,
+        dialog_acks: DialogAcks::new(slots),
+    };
+    let shared = Shared::default();
+    let mut buf = [0u8; 2048];
+    let reason = Reason::new(b"Busy Here").expect("a good reason");
+    let invite = INVITE.replace("To: <sip:b@x>", "To: <sip:b@x>;tag=dlg");
+    let mut host = Prepared::new(invite.as_bytes(), None);
+    let (n, sent) = allocations(|| {
+        module.reply_stateless(&mut host, &shared, &mut buf, Answer::new(486, reason))
+    });
+    sent.expect("sent");
+    assert_eq!(n, 0, "allocations for an in-dialog reply");
+    let ack = ack_for(host.reply());
+    assert!(ack.contains("tag=dlg\r\n"), "{ack}");
+    let ack_host = Prepared::new(ack.as_bytes(), None);
+    let (n, decision) = allocations(|| module.filter_ack(&ack_host, 1001, &shared));
+    assert_eq!(decision, Ok(AckDecision::Absorb));
+    assert_eq!(n, 0, "allocations for an in-dialog ACK");
+}

@@ -28,6 +28,10 @@
 #   minimal  tests/bench/minimal.cfg, fork=no: OPTIONS -> 200, INVITE -> 404 -> ACK
 #   forked   tests/bench/bench.cfg, children=1 (the allocator state there makes native's
 #            pkg_malloc walk q_malloc's free lists on every reply)
+#   dialog   minimal with absorb_dialog_acks on for ours (native as in minimal): a re-INVITE
+#            (To-tag already there) -> 404 -> its ACK, absorbed through the in-dialog table; an
+#            in-dialog ACK with no such reply sent (after an OPTIONS -> 200); the minimal rows of
+#            the same shapes give ours with the parameter off
 # Then the reply's growth with the request's size: the same OPTIONS with 4096 bytes more, in 64
 # lines of 64 bytes (Vias under the first, which every reply copies; or X-Pad lines after CSeq,
 # which none does), against what the C library's memcpy takes for 4096 bytes (memcpy.c).
@@ -85,6 +89,9 @@ kamailio_cmd() {
       echo kamailio -DD -E -n 1 -f "$work/stock.cfg" -l "udp:127.0.0.1:$port" "${x[@]}" ;;
     minimal)
       echo kamailio -D -E -f "$root/tests/bench/minimal.cfg" -L "$dir:$native_dir" -A "SIP_PORT=$port" "${x[@]}" ;;
+    dialog)
+      [ "$dir" = "$native_dir" ] || x+=(-A ABSORB_DIALOG_ACKS)
+      echo kamailio -D -E -f "$root/tests/bench/minimal.cfg" -L "$dir:$native_dir" -A "SIP_PORT=$port" "${x[@]}" ;;
     forked)
       echo kamailio -DD -E -f "$root/tests/bench/bench.cfg" -L "$dir:$native_dir" -A "SIP_PORT=$port" -A CHILDREN=1 "${x[@]}" ;;
   esac
@@ -122,7 +129,7 @@ run() {
   done
   own=$(( ${sl:-0} - ${h:-0} ))
   msgs=$((n + 1))
-  case $shape in invite | relay) msgs=$((2 * n + 1)); acks=$n ;; esac
+  case $shape in invite | relay | reinvite | dialogack) msgs=$((2 * n + 1)); acks=$n ;; esac
   awk -v r="${req:-0}" -v s="${own:-0}" -v a="${ack:-0}" -v al="${al:-0}" -v h="$h" -v m="$msgs" -v n="$((n + 1))" -v k="$acks" \
     'BEGIN { printf "%d %d %d %d %d", r / m, s / n, (k ? a / k : 0), al / n, h / n }'
 }
@@ -131,6 +138,7 @@ label() {
   case $1 in
     keepalive) echo "OPTIONS keepalive -> 200" ;; relay) echo "INVITE -> 403 -> ACK" ;;
     options) echo "OPTIONS -> 200" ;; invite) echo "INVITE -> 404 -> ACK" ;;
+    reinvite) echo "re-INVITE -> 404 -> ACK" ;; dialogack) echo "OPTIONS -> 200, dlg ACK" ;;
   esac
 }
 
@@ -140,7 +148,8 @@ printf '%-8s %-5s %-26s %-30s %-6s %-20s %-18s %-36s %s\n' config alloc request 
   "reply: ours native" "ACK: ours native" "alloc in module/reply: ours native" "hooks/reply: ours native"
 for row in "stock qm keepalive" "stock tlsf keepalive" "stock qm relay" "stock tlsf relay" \
   "minimal qm options" "minimal tlsf options" "minimal qm invite" "minimal tlsf invite" \
-  "forked qm options" "forked qm invite"; do
+  "forked qm options" "forked qm invite" \
+  "minimal qm reinvite" "dialog qm reinvite" "minimal qm dialogack" "dialog qm dialogack"; do
   [[ $row =~ ${BENCH_ROWS:-.} ]] || continue
   read -r cfg alloc shape <<<"$row"
   read -r ow os oa oal oh <<<"$(run "$cfg" "$ours_dir" "$alloc" "$shape")"

@@ -9,6 +9,9 @@ does. Fails when a reply is not the expected one. Used by callgrind.sh.
          invite     INVITE sip:bob@127.0.0.1 + ACK         (minimal configs: 404)
          relay      INVITE sip:bob@192.0.2.10 + ACK        (Debian's kamailio.cfg: 403 Not relaying;
                     192.0.2.0/24 is TEST-NET, never contacted: the reply goes to the Via, here)
+         reinvite   INVITE with a To-tag + ACK             (minimal configs: 404, the tag kept)
+         dialogack  OPTIONS + an in-dialog ACK of another call (minimal configs: 200; the ACK
+                    answers no reply of the module's)
   PAD:   KIND:BYTES, about BYTES more in the request, in 64-byte header lines:
          copied   more Via lines under the first (every reply copies them)
          skipped  X-Pad lines after CSeq (no reply copies them)
@@ -29,11 +32,13 @@ s.bind(("127.0.0.1", 0))
 me = s.getsockname()[1]
 
 URI = {"options": "sip:bob@127.0.0.1", "keepalive": f"sip:127.0.0.1:{port}",
-       "invite": "sip:bob@127.0.0.1", "relay": "sip:bob@192.0.2.10"}[shape]
-METHOD = "OPTIONS" if shape in ("options", "keepalive") else "INVITE"
+       "invite": "sip:bob@127.0.0.1", "relay": "sip:bob@192.0.2.10",
+       "reinvite": "sip:bob@127.0.0.1", "dialogack": "sip:bob@127.0.0.1"}[shape]
+METHOD = "OPTIONS" if shape in ("options", "keepalive", "dialogack") else "INVITE"
 FROM = "sip:alice@192.0.2.20" if shape == "relay" else "sip:alice@127.0.0.1"
 WANT = {"options": "SIP/2.0 200", "keepalive": "SIP/2.0 200 Keepalive", "invite": "SIP/2.0 404",
-        "relay": "SIP/2.0 403 Not relaying"}[shape]
+        "relay": "SIP/2.0 403 Not relaying", "reinvite": "SIP/2.0 404",
+        "dialogack": "SIP/2.0 200"}[shape]
 
 
 def req(method, i, to_tag=""):
@@ -55,10 +60,12 @@ while True:  # readiness: the server answers (slowly, under valgrind)
             sys.exit("server not ready")
 s.settimeout(30.0)
 for i in range(n):
-    s.sendto(req(METHOD, i), ("127.0.0.1", port))
+    s.sendto(req(METHOD, i, f";tag=dlg{i}" if shape == "reinvite" else ""), ("127.0.0.1", port))
     reply = s.recv(65535).decode(errors="replace")
     if not reply.startswith(WANT):
         sys.exit(f"{shape}: expected {WANT!r}, got {reply.splitlines()[0]!r}")
     if METHOD == "INVITE":
         to = next(line for line in reply.split("\r\n") if line.startswith("To:"))
         s.sendto(req("ACK", i, to[to.index(";tag="):]), ("127.0.0.1", port))
+    elif shape == "dialogack":
+        s.sendto(req("ACK", f"d{i}", f";tag=dlg{i}"), ("127.0.0.1", port))
