@@ -118,7 +118,7 @@ mod host {
         // fixups make (src/ffi/param.rs).
         let msg = bindgen_over(crate_dir, &src, &cdefs, "msg_types.h")
             .allowlist_type(
-                "sip_msg|hdr_field|via_body|via_param|to_body|sip_protos|request_method|fparam|lump_rpl|send_flags",
+                "sip_msg|hdr_field|via_body|via_param|to_body|cseq_body|sip_protos|request_method|fparam|lump_rpl|send_flags",
             )
             .allowlist_var("SIP_RE(QUEST|PLY)|FL_MSG_NOREPLY|FL_FORCE_RPORT|FPARAM_INT|FPARAM_STR|LUMP_RPL_(HDR|BODY)")
             // What a parameter of another kind points at is never read.

@@ -2,5 +2,6 @@
  * of the fixed-up script parameters (src/ffi/param.rs). */
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_to.h"
+#include "core/parser/parse_cseq.h"
 #include "core/data_lump_rpl.h"
 #include "core/sr_module.h"

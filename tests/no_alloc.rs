@@ -90,6 +90,9 @@ impl Host for Prepared<'_> {
         let (s, lines) = self.split.as_ref()?;
         Some((s.clone(), lines.iter().copied()))
     }
+    fn dialog_key(&self) -> Option<sl_rs::reply::dialog::DialogKey<'_>> {
+        None
+    }
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         // A host that splits its requests has read an ACK's facts too.
         self.split.as_ref()?;

@@ -16,9 +16,10 @@ use super::host::{host_bytes, HostConfig, Msg, GLOBAL};
 use super::shim::*;
 use super::sys;
 use crate::module::{Host, SendFailed};
+use crate::reply::dialog::DialogKey;
 use crate::reply::totag::TagInput;
 use crate::reply::Lump;
-use crate::sip::{HeaderKind, Line, Span, Split, Via};
+use crate::sip::{tag_param, HeaderKind, Line, Span, Split, Via};
 
 /// Offsets of host pointers into one message buffer. Offsets are computed by wrapping
 /// arithmetic, so any pointer (NULL too) gives a number, and one ordered chain of compares
@@ -327,6 +328,52 @@ pub fn ack_facts<'m>(msg: &'m Msg<'_>) -> Option<(Option<&'m [u8]>, TagInput<'m>
     }
 }
 
+/// What identifies the ACK to a reply to this request (`absorb_dialog_acks`), as the core
+/// parsed it before the script (From, To, Call-ID and CSeq are parsed for every request; a
+/// From the core left unparsed is read here); `None` when a part is missing or lies outside
+/// the buffer (the module then reads the bytes).
+pub fn dialog_key<'m>(msg: &'m Msg<'_>) -> Option<DialogKey<'m>> {
+    let m = msg.raw().cast_const();
+    let bytes = msg.msg();
+    let b = Buf::of(bytes);
+    let range = |s: sys::str_| {
+        let start = b.off(s.s);
+        let end = start.wrapping_add(Buf::len_of(s.len));
+        (start <= end && end <= bytes.len()).then_some(start..end)
+    };
+    let slice = |s: sys::str_| range(s).map(|r| &bytes[r]).filter(|v| !v.is_empty());
+    // SAFETY: a valid message for this call (`Msg`'s invariant); its first Via, From, To,
+    // Call-ID and CSeq headers and their parsed bodies (each checked for NULL) are part of it;
+    // `parsed` of a To or From is a `to_body`, of a CSeq a `cseq_body`.
+    unsafe {
+        let (v, from, to, callid, cseq) = ((*m).via1, (*m).from, (*m).to, (*m).callid, (*m).cseq);
+        if v.is_null() || from.is_null() || to.is_null() || callid.is_null() || cseq.is_null() {
+            return None;
+        }
+        if (*to).parsed.is_null() || (*cseq).parsed.is_null() {
+            return None;
+        }
+        let from_tag = if (*from).parsed.is_null() {
+            let body = range((*from).body)?;
+            &bytes[tag_param(bytes, body).filter(|t| !t.is_empty())?]
+        } else {
+            slice((*(*from).parsed.cast::<sys::to_body>()).tag_value)?
+        };
+        let branch = (*v).branch;
+        Some(DialogKey {
+            call_id: slice((*callid).body)?,
+            from_tag,
+            to_tag: slice((*(*to).parsed.cast::<sys::to_body>()).tag_value)?,
+            cseq: slice((*(*cseq).parsed.cast::<sys::cseq_body>()).number)?,
+            branch: if branch.is_null() || (*branch).value.s.is_null() {
+                b""
+            } else {
+                slice((*branch).value)?
+            },
+        })
+    }
+}
+
 /// The message's flags (`msg_flags`: 32 bits in 5.6, 64 in 6.0).
 fn flags(msg: &Msg<'_>) -> u64 {
     let m = msg.raw().cast_const();
@@ -440,6 +487,10 @@ impl Host for Msg<'_> {
 
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)> {
         ack_facts(self)
+    }
+
+    fn dialog_key(&self) -> Option<DialogKey<'_>> {
+        dialog_key(self)
     }
 
     fn no_reply(&self) -> bool {

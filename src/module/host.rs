@@ -5,6 +5,7 @@
 //! read once, into [`super::Module`].
 #![forbid(unsafe_code)]
 
+use crate::reply::dialog::DialogKey;
 use crate::reply::totag::TagInput;
 use crate::reply::Lump;
 use crate::sip::{Line, Split};
@@ -28,6 +29,10 @@ pub trait Host {
     /// An ACK's To-tag (`None`: it has none) and what our tag for it is computed from, as the
     /// host's parser read them; `None` when it did not read all of them.
     fn ack_facts(&self) -> Option<(Option<&[u8]>, TagInput<'_>)>;
+    /// What identifies the ACK to a reply to this request (`absorb_dialog_acks`), as the
+    /// host's parser read it; `None` when it did not read all of it (the module then reads
+    /// the bytes).
+    fn dialog_key(&self) -> Option<DialogKey<'_>>;
     /// Has the host's parser read the rest of the head (as native's reply builder does); false
     /// when it refuses a line there.
     fn read_rest(&mut self) -> bool;

@@ -323,10 +323,7 @@ impl Module {
     /// (no key, a key too long, its bucket being written) lets its ACK through, as native does.
     #[cold]
     fn remember_dialog_reply<H: Host>(&self, host: &H, shared: &Shared, code: u16) {
-        let (Some(table), Some(key)) = (
-            self.dialog_acks,
-            DialogKey::read(host.msg(), self.parser_mode),
-        ) else {
+        let (Some(table), Some(key)) = (self.dialog_acks, self.dialog_key(host)) else {
             return;
         };
         let now = host.ticks();
@@ -396,6 +393,12 @@ impl Module {
             .map(Replied::Stateless)
     }
 
+    /// A request's in-dialog key: the host's reading, else the module's of the bytes.
+    fn dialog_key<'h, H: Host>(&self, host: &'h H) -> Option<DialogKey<'h>> {
+        host.dialog_key()
+            .or_else(|| DialogKey::read(host.msg(), self.parser_mode))
+    }
+
     /// Refuses an empty reason where the host's own sl does.
     #[inline(always)]
     fn check_reason(&self, reason: Reason<'_>) -> Result<(), SlError> {
@@ -440,8 +443,10 @@ impl Module {
         }
         if d != AckDecision::Absorb {
             if let Some(table) = in_dialog {
-                let key = DialogKey::read(host.msg(), self.parser_mode);
-                if key.is_some_and(|k| table.matches(&k, now)) {
+                if self
+                    .dialog_key(host)
+                    .is_some_and(|k| table.matches(&k, now))
+                {
                     d = AckDecision::Absorb;
                 }
             }

@@ -23,6 +23,8 @@ pub const WAYS: usize = 4;
 /// The bytes a slot holds: the key (each part after its length byte) and then the branch.
 pub const SLOT_BYTES: usize = 256;
 const WORDS: usize = SLOT_BYTES / 8;
+/// The bit of a slot's `lens` that says its branch is compared.
+const WITH_BRANCH: u32 = 1 << 31;
 
 /// What identifies the ACK to a reply. Parts longer than 255 bytes, or keys longer than a slot,
 /// are not remembered.
@@ -75,6 +77,8 @@ struct Packed {
     /// Bytes of the key (the length-prefixed parts), then of the branch.
     key_len: u32,
     branch_len: u32,
+    /// The branch is compared (a 300-699 reply's; it may be empty, and must be then too).
+    with_branch: bool,
     hash: u64,
 }
 
@@ -107,17 +111,10 @@ impl Packed {
             words,
             key_len: key_len as u32,
             branch_len: (n - key_len) as u32,
+            with_branch,
             hash,
         })
     }
-}
-
-fn bytes_of(words: [u64; WORDS]) -> [u8; SLOT_BYTES] {
-    let mut bytes = [0u8; SLOT_BYTES];
-    for (c, w) in bytes.chunks_exact_mut(8).zip(words) {
-        c.copy_from_slice(&w.to_le_bytes());
-    }
-    bytes
 }
 
 /// One remembered reply, in shared memory (`repr(C)`: the host allocates the table).
@@ -128,7 +125,7 @@ pub struct Slot {
     seq: AtomicU32,
     /// Until this tick its ACK is absorbed.
     deadline: AtomicU32,
-    /// `key_len | branch_len << 16`.
+    /// `key_len | branch_len << 16`, and bit 31 when the branch is compared.
     lens: AtomicU32,
     words: [AtomicU64; WORDS],
 }
@@ -189,8 +186,11 @@ impl<'t> DialogAcks<'t> {
                 continue;
             }
             fence(Ordering::Release);
-            slot.lens
-                .store(p.key_len | p.branch_len << 16, Ordering::Relaxed);
+            let with_branch = if p.with_branch { WITH_BRANCH } else { 0 };
+            slot.lens.store(
+                p.key_len | p.branch_len << 16 | with_branch,
+                Ordering::Relaxed,
+            );
             for (w, v) in slot.words.iter().zip(p.words) {
                 w.store(v, Ordering::Relaxed);
             }
@@ -207,26 +207,46 @@ impl<'t> DialogAcks<'t> {
             return false;
         };
         let branch = k.branch;
+        debug_assert_eq!(ack.branch_len, 0);
         self.bucket(ack.hash).iter().any(|slot| {
             let seq = slot.seq.load(Ordering::Acquire);
             if seq & 1 == 1 || !window_open(now, slot.deadline.load(Ordering::Relaxed)) {
                 return false;
             }
             let lens = slot.lens.load(Ordering::Relaxed);
-            let (key_len, branch_len) = (lens & 0xffff, lens >> 16);
+            if lens & 0xffff != ack.key_len {
+                return false;
+            }
+            let (key_len, branch_len) = (ack.key_len as usize, (lens >> 16 & 0x7fff) as usize);
+            // Only the words the key and the branch take are read.
             let mut words = [0u64; WORDS];
-            for (w, a) in words.iter_mut().zip(&slot.words) {
+            let used = (key_len + branch_len).div_ceil(8).min(WORDS);
+            for (w, a) in words[..used].iter_mut().zip(&slot.words) {
                 *w = a.load(Ordering::Relaxed);
             }
             fence(Ordering::Acquire);
-            if slot.seq.load(Ordering::Relaxed) != seq || key_len != ack.key_len {
+            if slot.seq.load(Ordering::Relaxed) != seq {
                 return false;
             }
-            let (stored, acked) = (bytes_of(words), bytes_of(ack.words));
-            let (key_len, branch_len) = (key_len as usize, branch_len as usize);
+            // The key, a word at a time (the ACK's words are zero after its key; the last
+            // stored word may go on with the branch).
+            let (whole, rest) = (key_len / 8, key_len % 8);
+            let mask = if rest == 0 {
+                0
+            } else {
+                u64::MAX >> (64 - 8 * rest)
+            };
+            let key_equal = words[..whole] == ack.words[..whole]
+                && (rest == 0 || words[whole] & mask == ack.words[whole]);
             // A 300-699 reply's ACK repeats its branch; a 2xx's has a new one.
-            stored[..key_len] == acked[..key_len]
-                && (branch_len == 0 || stored.get(key_len..key_len + branch_len) == Some(branch))
+            let byte = |at: usize| (words[at / 8] >> (8 * (at % 8))) as u8;
+            key_equal
+                && (lens & WITH_BRANCH == 0
+                    || (branch.len() == branch_len
+                        && branch
+                            .iter()
+                            .enumerate()
+                            .all(|(i, &b)| byte(key_len + i) == b)))
         })
     }
 }

@@ -83,6 +83,12 @@ impl Host for FakeHost {
         let req = Request::parse(&self.msg).ok()?;
         Some((req.to_tag(), TagInput::of(&req)))
     }
+    fn dialog_key(&self) -> Option<crate::reply::dialog::DialogKey<'_>> {
+        // What a host whose parser read the head hands over (the module reads the bytes of
+        // one that did not).
+        self.split_at?;
+        crate::reply::dialog::DialogKey::read(&self.msg, self.mode)
+    }
     fn split(&self) -> Option<(Split, Self::Lines<'_>)> {
         let (s, all) = crate::fuzzing::split_at(&self.msg, self.split_at?, self.mode)?;
         let copied: Vec<Line> = all

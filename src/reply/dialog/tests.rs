@@ -167,3 +167,33 @@ fn writers_and_readers_in_parallel_never_match_a_key_not_remembered() {
     });
     assert!((1..=16).contains(&remembered.count()));
 }
+
+#[test]
+fn a_non_2xx_to_an_invite_without_a_branch_wants_an_ack_without_one_too() {
+    // Found by the fuzzer: an empty branch is still compared for a 300-699 reply.
+    let slots = table(8);
+    let t = DialogAcks::new(&slots).unwrap();
+    let (c, f, tt, s, _) = REINVITE;
+    let m = invite(c, f, tt, s, "").replace(";branch=", "");
+    assert_eq!(key(&m).branch, b"");
+    assert!(t.remember(&key(&m), 486, 1000, 1032));
+    assert!(t.matches(&key(&ack_of(&m)), 1001));
+    assert!(!t.matches(&key(&ack_of(&invite(c, f, tt, s, "z9hG4bKr2"))), 1001));
+}
+
+#[test]
+fn the_key_is_the_same_over_any_transport_and_address_family() {
+    // The table reads SIP headers only: a request over TLS from an IPv6 address keys alike.
+    let slots = table(8);
+    let t = DialogAcks::new(&slots).unwrap();
+    let m = reinvite();
+    let v6 = m.replace(
+        "SIP/2.0/UDP 10.0.0.1:5060",
+        "SIP/2.0/TLS [2001:db8::1]:5061",
+    );
+    assert_eq!(key(&v6), key(&m));
+    assert!(t.remember(&key(&v6), 603, 1000, 1032));
+    assert!(t.matches(&key(&ack_of(&v6)), 1001));
+    let tcp = ack_of(&m).replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    assert!(t.matches(&key(&tcp), 1001));
+}
