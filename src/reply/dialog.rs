@@ -94,19 +94,19 @@ impl Packed {
             n += 1 + part.len();
         }
         let key_len = n;
-        // FNV-1a over the key: only the bucket depends on it (a match compares every byte).
-        let hash = bytes[..key_len]
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            });
         let branch = if with_branch { k.branch } else { b"" };
         bytes.get_mut(n..n + branch.len())?.copy_from_slice(branch);
         n += branch.len();
         let mut words = [0u64; WORDS];
-        for (w, c) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+        let used = n.div_ceil(8);
+        for (w, c) in words[..used].iter_mut().zip(bytes.chunks_exact(8)) {
             *w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
         }
+        // Over the key's words (the last one masked: the branch may follow): only the bucket
+        // depends on it, a match compares every byte.
+        let hash = key_words(&words, key_len).fold(0x9e37_79b9_7f4a_7c15u64, |h, w| {
+            (h ^ w).wrapping_mul(0x100_0000_01b3).rotate_left(29)
+        });
         Some(Packed {
             words,
             key_len: key_len as u32,
@@ -115,6 +115,22 @@ impl Packed {
             hash,
         })
     }
+}
+
+/// The words of `words` that hold its first `key_len` bytes, the last masked to them.
+fn key_words(words: &[u64; WORDS], key_len: usize) -> impl Iterator<Item = u64> + '_ {
+    let rest = key_len % 8;
+    let last = key_len / 8;
+    words[..key_len.div_ceil(8)]
+        .iter()
+        .enumerate()
+        .map(move |(i, &w)| {
+            if i == last && rest != 0 {
+                w & (u64::MAX >> (64 - 8 * rest))
+            } else {
+                w
+            }
+        })
 }
 
 /// One remembered reply, in shared memory (`repr(C)`: the host allocates the table).
@@ -203,11 +219,11 @@ impl<'t> DialogAcks<'t> {
 
     /// Whether an ACK of key `k` answers a reply remembered and inside its window at `now`.
     pub fn matches(&self, k: &DialogKey, now: u32) -> bool {
-        let Some(ack) = Packed::of(k, false) else {
+        // Laid out as a 300-699 reply's entry, so such an entry compares in whole words; a
+        // 2xx's entry compares the key alone. (A branch too long for an entry was in none.)
+        let Some(ack) = Packed::of(k, true).or_else(|| Packed::of(k, false)) else {
             return false;
         };
-        let branch = k.branch;
-        debug_assert_eq!(ack.branch_len, 0);
         self.bucket(ack.hash).iter().any(|slot| {
             let seq = slot.seq.load(Ordering::Acquire);
             if seq & 1 == 1 || !window_open(now, slot.deadline.load(Ordering::Relaxed)) {
@@ -217,36 +233,32 @@ impl<'t> DialogAcks<'t> {
             if lens & 0xffff != ack.key_len {
                 return false;
             }
-            let (key_len, branch_len) = (ack.key_len as usize, (lens >> 16 & 0x7fff) as usize);
-            // Only the words the key and the branch take are read.
+            let with_branch = lens & WITH_BRANCH != 0;
+            let branch_len = lens >> 16 & 0x7fff;
+            if with_branch && (!ack.with_branch || branch_len != ack.branch_len) {
+                return false;
+            }
+            // Only the words the entry takes are read.
+            let key_len = ack.key_len as usize;
+            let len = key_len + branch_len as usize;
             let mut words = [0u64; WORDS];
-            let used = (key_len + branch_len).div_ceil(8).min(WORDS);
-            for (w, a) in words[..used].iter_mut().zip(&slot.words) {
+            for (w, a) in words[..len.div_ceil(8).min(WORDS)]
+                .iter_mut()
+                .zip(&slot.words)
+            {
                 *w = a.load(Ordering::Relaxed);
             }
             fence(Ordering::Acquire);
             if slot.seq.load(Ordering::Relaxed) != seq {
                 return false;
             }
-            // The key, a word at a time (the ACK's words are zero after its key; the last
-            // stored word may go on with the branch).
-            let (whole, rest) = (key_len / 8, key_len % 8);
-            let mask = if rest == 0 {
-                0
+            // A 300-699 reply's ACK repeats its branch: key and branch, whole words (both
+            // zero after them); a 2xx's has a new one: the key alone.
+            if with_branch {
+                words[..len.div_ceil(8)] == ack.words[..len.div_ceil(8)]
             } else {
-                u64::MAX >> (64 - 8 * rest)
-            };
-            let key_equal = words[..whole] == ack.words[..whole]
-                && (rest == 0 || words[whole] & mask == ack.words[whole]);
-            // A 300-699 reply's ACK repeats its branch; a 2xx's has a new one.
-            let byte = |at: usize| (words[at / 8] >> (8 * (at % 8))) as u8;
-            key_equal
-                && (lens & WITH_BRANCH == 0
-                    || (branch.len() == branch_len
-                        && branch
-                            .iter()
-                            .enumerate()
-                            .all(|(i, &b)| byte(key_len + i) == b)))
+                key_words(&words, key_len).eq(key_words(&ack.words, key_len))
+            }
         })
     }
 }
