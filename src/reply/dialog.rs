@@ -104,9 +104,14 @@ impl Packed {
         }
         // Over the key's words (the last one masked: the branch may follow): only the bucket
         // depends on it, a match compares every byte.
-        let hash = key_words(&words, key_len).fold(0x9e37_79b9_7f4a_7c15u64, |h, w| {
-            (h ^ w).wrapping_mul(0x100_0000_01b3).rotate_left(29)
+        let hash = key_words(&words, key_len).fold(0, |h, w| {
+            let h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            h ^ h >> 32
         });
+        // splitmix64's finaliser: every bit of the key moves the low bits the bucket takes.
+        let hash = (hash ^ hash >> 30).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let hash = (hash ^ hash >> 27).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let hash = hash ^ hash >> 31;
         Some(Packed {
             words,
             key_len: key_len as u32,

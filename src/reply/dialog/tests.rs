@@ -197,3 +197,78 @@ fn the_key_is_the_same_over_any_transport_and_address_family() {
     let tcp = ack_of(&m).replace("SIP/2.0/UDP", "SIP/2.0/TCP");
     assert!(t.matches(&key(&tcp), 1001));
 }
+
+#[test]
+fn the_first_from_and_cseq_count_where_the_parser_lets_them_repeat() {
+    let m = reinvite().replace(
+        "\r\n\r\n",
+        "\r\nFrom: <sip:z@x>;tag=second\r\nCSeq: 99 INVITE\r\n\r\n",
+    );
+    let k = DialogKey::read(m.as_bytes(), ParserMode::Lenient).expect("a key");
+    assert_eq!((k.from_tag, k.cseq), (&b"f1"[..], &b"7"[..]));
+    assert_eq!(DialogKey::read(m.as_bytes(), ParserMode::Strict), None);
+}
+
+#[test]
+fn an_entry_holds_exactly_its_256_bytes() {
+    // Parts of 1 + n bytes each: Call-ID grown until key and branch take 256 bytes.
+    let slots = table(8);
+    let t = DialogAcks::new(&slots).unwrap();
+    let (_, f, tt, s, b) = REINVITE;
+    let fixed = 1 + f.len() + 1 + tt.len() + 1 + s.len() + b.len() + 1;
+    for (call_id_len, fits) in [(256 - fixed, true), (257 - fixed, false)] {
+        let c = "c".repeat(call_id_len);
+        let m = invite(&c, f, tt, s, b);
+        assert_eq!(t.remember(&key(&m), 486, 1000, 1032), fits, "{call_id_len}");
+        assert_eq!(t.matches(&key(&ack_of(&m)), 1001), fits, "{call_id_len}");
+    }
+}
+
+#[test]
+fn keys_spread_over_the_buckets_and_buckets_do_not_overlap() {
+    let slots = table(256);
+    let t = DialogAcks::new(&slots).unwrap();
+    let buckets = slots.len() / WAYS;
+    // Bucket i is slots 4i..4i+4: disjoint, together the table.
+    for h in 0..buckets as u64 {
+        let b = t.bucket(h);
+        let at = b.as_ptr() as usize - slots.as_ptr() as usize;
+        assert_eq!(at, h as usize * WAYS * core::mem::size_of::<Slot>());
+        assert_eq!(b.len(), WAYS);
+    }
+    // 1,000 keys that differ in their CSeq number use most buckets, none more than its share
+    // several times over.
+    let (c, f, tt, _, b) = REINVITE;
+    let mut used = vec![0usize; buckets];
+    for n in 0..1000 {
+        let m = invite(c, f, tt, &n.to_string(), b);
+        let p = Packed::of(&key(&m), true).unwrap();
+        used[(p.hash % buckets as u64) as usize] += 1;
+    }
+    assert!(
+        used.iter().filter(|&&u| u > 0).count() > buckets * 3 / 4,
+        "{used:?}"
+    );
+    assert!(used.iter().all(|&u| u < 30), "{used:?}");
+    assert_eq!(format!("{t:?}"), "DialogAcks(256 slots)");
+}
+
+#[test]
+fn a_slot_being_written_is_neither_taken_nor_read() {
+    let slots = table(WAYS);
+    let t = DialogAcks::new(&slots).unwrap();
+    let m = reinvite();
+    assert!(t.remember(&key(&m), 486, 1000, 1032));
+    assert!(t.matches(&key(&ack_of(&m)), 1001));
+    // Another worker is writing every slot of the bucket: a writer gives up, a reader skips.
+    for s in &slots {
+        s.seq.fetch_add(1, Ordering::Relaxed);
+    }
+    assert!(!t.matches(&key(&ack_of(&m)), 1001));
+    let (c, f, tt, _, b) = REINVITE;
+    assert!(!t.remember(&key(&invite(c, f, tt, "8", b)), 486, 1000, 1032));
+    for s in &slots {
+        s.seq.fetch_add(1, Ordering::Relaxed);
+    }
+    assert!(t.matches(&key(&ack_of(&m)), 1001));
+}
