@@ -88,10 +88,11 @@ impl Packed {
         let mut bytes = [0u8; SLOT_BYTES];
         let mut n = 0;
         for part in k.parts() {
-            let len = u8::try_from(part.len()).ok()?;
-            bytes.get_mut(n..n + 1 + part.len())?[0] = len;
-            bytes[n + 1..n + 1 + part.len()].copy_from_slice(part);
-            n += 1 + part.len();
+            let end = n + 1 + part.len();
+            let (len, text) = bytes.get_mut(n..end)?.split_first_mut()?;
+            *len = u8::try_from(part.len()).ok()?;
+            text.copy_from_slice(part);
+            n = end;
         }
         let key_len = n;
         let branch = if with_branch { k.branch } else { b"" };
