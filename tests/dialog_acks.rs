@@ -35,6 +35,8 @@ struct Dialog {
     transport: &'static str,
     /// The script function that answers (dialog.cfg's X-Func).
     func: &'static str,
+    /// The INVITE's CSeq method (sanity refuses one that is not INVITE).
+    cseq_method: &'static str,
 }
 
 impl Dialog {
@@ -47,6 +49,7 @@ impl Dialog {
             branch: format!("z9hG4bK{call_id}"),
             transport,
             func: "sl_send_reply",
+            cseq_method: "INVITE",
         }
     }
 
@@ -54,13 +57,14 @@ impl Dialog {
         format!(
             "{method} sip:b@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/{} 127.0.0.1:{port};branch={};rport\r\n\
              From: <sip:a@127.0.0.1>;tag={}\r\nTo: <sip:b@127.0.0.1>;tag={}\r\nCall-ID: {}\r\n\
-             CSeq: {} {method}\r\nX-Func: {}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+             CSeq: {} {}\r\nX-Func: {}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
             self.transport,
             self.branch,
             self.from_tag,
             self.to_tag,
             self.call_id,
             self.cseq,
+            if method == "INVITE" { self.cseq_method } else { method },
             self.func
         )
     }
@@ -76,9 +80,11 @@ fn reject_then_ack(k: &Kamailio, d: &Dialog, ack: &Dialog) {
             let sock = udp_client();
             let p = sock.local_addr().unwrap().port();
             let reply = k.udp(&sock, &d.request("INVITE", p)).expect("a reply");
-            // sl_reply_error answers the core's last error (none here: 500).
+            // sl_reply_error answers the core's last error (none here: 500); sanity, through
+            // the API, a CSeq that is not the request's with 400.
             let want = match d.func {
                 "sl_reply_error" => "SIP/2.0 500 ",
+                "api" => "SIP/2.0 400 ",
                 _ => "SIP/2.0 486 Busy Here\r\n",
             };
             assert!(reply.starts_with(want), "{reply}");
@@ -163,9 +169,10 @@ fn the_ack_of_a_rejected_reinvite_is_absorbed_over_udp_and_tcp_when_the_paramete
 #[test]
 fn every_function_that_answers_statelessly_remembers_its_reply() {
     let k = start(Sl::Ours, true, 1);
-    for func in ["send_reply", "sl_reply_error"] {
+    for func in ["send_reply", "sl_reply_error", "api"] {
         let d = Dialog {
             func,
+            cseq_method: if func == "api" { "INVITEX" } else { "INVITE" },
             ..Dialog::new(&format!("func-{func}"), "UDP")
         };
         reject_then_ack(&k, &d, &d);
@@ -173,8 +180,14 @@ fn every_function_that_answers_statelessly_remembers_its_reply() {
             !seen(&k, &d.call_id),
             "the ACK after {func} reached the script"
         );
+        // Absorbed as a signed one is: event_route[sl:filtered-ack] runs for it.
+        assert!(
+            k.wait_log(&format!("FILTERED-ACK {}", d.call_id)),
+            "{}",
+            k.log_text()
+        );
     }
-    assert_eq!(stat(&k, "received_ACKs"), 2);
+    assert_eq!(stat(&k, "received_ACKs"), 3);
 }
 
 #[test]
