@@ -17,14 +17,19 @@ fn header<'a>(reply: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
 }
 
-#[test]
-fn a_lua_script_uses_every_ksr_sl_function() {
+/// kemi.cfg with the Lua script's path in it.
+fn kemi_cfg() -> std::path::PathBuf {
     let dir = scratch("kemi");
     let cfg = std::fs::read_to_string(host_cfg("kemi.cfg"))
         .unwrap()
         .replace("LUA_SCRIPT", host_cfg("kemi.lua").to_str().unwrap());
     std::fs::write(dir.join("kemi.cfg"), cfg).unwrap();
-    let k = Kamailio::start(&dir.join("kemi.cfg"), Sl::Ours, 2);
+    dir.join("kemi.cfg")
+}
+
+#[test]
+fn a_lua_script_uses_every_ksr_sl_function() {
+    let k = Kamailio::start(&kemi_cfg(), Sl::Ours, 2);
     let (uas, _uas) = spawn_uas();
     let sock = udp_client();
     let p = sock.local_addr().unwrap().port();
@@ -128,4 +133,33 @@ fn a_lua_script_uses_every_ksr_sl_function() {
         !log.contains("LRES-LUA sl:local-response k-tm"),
         "tm replied, not sl"
     );
+}
+
+/// With absorb_dialog_acks, the ACK of KSR.sl.sl_send_reply's reply to a re-INVITE (its To-tag
+/// kept) is absorbed and runs event_callback_fl_ack, as a signed one does.
+#[test]
+fn the_ack_of_a_lua_reply_to_a_reinvite_is_absorbed_with_absorb_dialog_acks() {
+    let extra = ["-A".to_string(), "ABSORB_DIALOG_ACKS".to_string()];
+    let k = Kamailio::start_args(&kemi_cfg(), Sl::Ours, 2, free_port(), &extra);
+    let sock = udp_client();
+    let p = sock.local_addr().unwrap().port();
+    let req = |method: &str| {
+        format!(
+            "{method} sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bKdlg;rport\r\n\
+             From: <sip:alice@127.0.0.1>;tag=fa1\r\nTo: <sip:bob@127.0.0.1>;tag=dlg\r\n\
+             Call-ID: k-dlg\r\nCSeq: 2 {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let reply = k.udp(&sock, &req("INVITE")).expect("a reply");
+    assert!(reply.starts_with("SIP/2.0 404 Not Here\r\n"), "{reply}");
+    assert_eq!(header(&reply, "To"), Some("<sip:bob@127.0.0.1>;tag=dlg"));
+    sock.send_to(req("ACK").as_bytes(), ("127.0.0.1", k.port))
+        .unwrap();
+    assert!(
+        k.wait_log("FLACK-LUA sl:filtered-ack k-dlg"),
+        "{}",
+        k.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!k.log_text().contains("ACK-SEEN k-dlg"), "{}", k.log_text());
 }
