@@ -103,16 +103,7 @@ impl Packed {
         for (w, c) in words[..used].iter_mut().zip(bytes.chunks_exact(8)) {
             *w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
         }
-        // Over the key's words (the last one masked: the branch may follow): only the bucket
-        // depends on it, a match compares every byte.
-        let hash = key_words(&words, key_len).fold(0, |h, w| {
-            let h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            h ^ h >> 32
-        });
-        // splitmix64's finaliser: every bit of the key moves the low bits the bucket takes.
-        let hash = (hash ^ hash >> 30).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        let hash = (hash ^ hash >> 27).wrapping_mul(0x94d0_49bb_1331_11eb);
-        let hash = hash ^ hash >> 31;
+        let hash = bucket_hash(&words, key_len);
         Some(Packed {
             words,
             key_len: key_len as u32,
@@ -121,6 +112,19 @@ impl Packed {
             hash,
         })
     }
+}
+
+/// Which bucket a key goes to, over the key's words (the last one masked: the branch may
+/// follow). Only where an entry lies depends on it: a match compares every byte.
+fn bucket_hash(words: &[u64; WORDS], key_len: usize) -> u64 {
+    let h = key_words(words, key_len).fold(0, |h, w| {
+        let h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^ h >> 32
+    });
+    // splitmix64's finaliser: every bit of the key moves the low bits the bucket takes.
+    let h = (h ^ h >> 30).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let h = (h ^ h >> 27).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ h >> 31
 }
 
 /// The words of `words` that hold its first `key_len` bytes, the last masked to them.
@@ -241,7 +245,7 @@ impl<'t> DialogAcks<'t> {
             }
             let with_branch = lens & WITH_BRANCH != 0;
             let branch_len = lens >> 16 & 0x7fff;
-            if with_branch && (!ack.with_branch || branch_len != ack.branch_len) {
+            if with_branch && branch_len != ack.branch_len {
                 return false;
             }
             // Only the words the entry takes are read.

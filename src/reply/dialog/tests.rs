@@ -272,3 +272,34 @@ fn a_slot_being_written_is_neither_taken_nor_read() {
     }
     assert!(t.matches(&key(&ack_of(&m)), 1001));
 }
+
+#[test]
+fn a_change_of_any_one_byte_of_the_key_or_branch_is_seen() {
+    let slots = table(8);
+    let t = DialogAcks::new(&slots).unwrap();
+    let m = reinvite();
+    assert!(t.remember(&key(&m), 486, 1000, 1032));
+    let (c, f, tt, s, b) = REINVITE;
+    let changed = |part: &str, at: usize| {
+        let mut p = part.as_bytes().to_vec();
+        p[at] ^= 0x02;
+        String::from_utf8(p).unwrap()
+    };
+    for at in 0..c.len() {
+        let other = invite(&changed(c, at), f, tt, s, b);
+        assert!(!t.matches(&key(&ack_of(&other)), 1001), "Call-ID byte {at}");
+    }
+    for at in 0..b.len() {
+        let other = invite(c, f, tt, s, &changed(b, at));
+        assert!(!t.matches(&key(&ack_of(&other)), 1001), "branch byte {at}");
+    }
+    for at in 0..f.len() {
+        let other = invite(c, &changed(f, at), tt, s, b);
+        assert!(!t.matches(&key(&ack_of(&other)), 1001), "From-tag byte {at}");
+    }
+    for at in 0..tt.len() {
+        let other = invite(c, f, &changed(tt, at), s, b);
+        assert!(!t.matches(&key(&ack_of(&other)), 1001), "To-tag byte {at}");
+    }
+    assert!(t.matches(&key(&ack_of(&m)), 1001));
+}
