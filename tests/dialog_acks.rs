@@ -114,19 +114,6 @@ fn reject_then_ack(k: &Kamailio, d: &Dialog, ack: &Dialog) {
     );
 }
 
-fn read_reply(s: &mut TcpStream) -> String {
-    use std::io::Read;
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !out.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Statistic `name` of group sl.
 fn stat(k: &Kamailio, name: &str) -> u64 {
     let text = k.kamcmd(&["stats.get_statistics", "sl:"]);

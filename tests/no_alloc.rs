@@ -6,6 +6,7 @@ use std::cell::Cell;
 
 use sl_rs::module::{Answer, Host, Module, SendFailed, Shared};
 use sl_rs::reply::ack::AckDecision;
+use sl_rs::reply::dialog::DialogAcks;
 use sl_rs::reply::totag::{Signature, TagInput, SL_SEED};
 use sl_rs::reply::{Lump, Reason, ViaLayout};
 use sl_rs::sip::{Line, ParserMode, Request, Split};
@@ -178,9 +179,8 @@ fn ack_for(reply: &[u8]) -> String {
     )
 }
 
-#[test]
-fn a_reply_and_an_absorbed_ack_allocate_nothing() {
-    let module = Module {
+fn module(dialog_acks: Option<DialogAcks<'static>>) -> Module {
+    Module {
         signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
         ack_window: 32,
         via_layout: ViaLayout::AtEnd,
@@ -189,8 +189,13 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
         empty_reason_refused: false,
         server_header: Some(b"Server: test"),
         sip_warning: false,
-        dialog_acks: None,
-    };
+        dialog_acks,
+    }
+}
+
+#[test]
+fn a_reply_and_an_absorbed_ack_allocate_nothing() {
+    let module = module(None);
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
     let reason = Reason::new(b"Not Here").expect("a good reason");
@@ -224,19 +229,9 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
 
 #[test]
 fn an_in_dialog_reply_and_its_absorbed_ack_allocate_nothing() {
-    use sl_rs::reply::dialog::{DialogAcks, Slot};
+    use sl_rs::reply::dialog::Slot;
     let slots: &'static [Slot] = Box::leak((0..16).map(|_| Slot::default()).collect());
-    let module = Module {
-        signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
-        ack_window: 32,
-        via_layout: ViaLayout::AtEnd,
-        reply_marks: false,
-        parser_mode: ParserMode::Strict,
-        empty_reason_refused: false,
-        server_header: None,
-        sip_warning: false,
-        dialog_acks: DialogAcks::new(slots),
-    };
+    let module = module(DialogAcks::new(slots));
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
     let reason = Reason::new(b"Busy Here").expect("a good reason");

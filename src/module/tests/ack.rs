@@ -134,6 +134,14 @@ fn reinvite(cseq: u32, branch: &str) -> (String, String) {
     (invite, ack)
 }
 
+/// `m` answers `request` statelessly; the host, with what was sent.
+fn reply_to(m: &Module, shared: &Shared, request: &str, answer: Answer<'_>) -> FakeHost {
+    let mut h = FakeHost::new(request);
+    m.reply_stateless(&mut h, shared, &mut [0u8; 2048], answer)
+        .unwrap();
+    h
+}
+
 fn with_dialog_acks(slots: usize) -> Module {
     let table: &'static [crate::reply::dialog::Slot] = Box::leak(
         (0..slots)
@@ -153,14 +161,7 @@ fn the_ack_of_a_rejected_reinvite_is_absorbed_when_the_parameter_is_on() {
     for on in [false, true] {
         let m = if on { with_dialog_acks(16) } else { module() };
         let shared = Shared::default();
-        let mut h = FakeHost::new(&invite);
-        m.reply_stateless(
-            &mut h,
-            &shared,
-            &mut [0u8; 2048],
-            Answer::new(486, r(b"Busy Here")),
-        )
-        .unwrap();
+        let h = reply_to(&m, &shared, &invite, Answer::new(486, r(b"Busy Here")));
         // The reply keeps the dialog's tag: no signature of ours in it.
         let reply = String::from_utf8(h.sent[0].clone()).unwrap();
         assert!(reply.contains("To: <sip:b@x>;tag=dlg\r\n"), "{reply}");
@@ -184,14 +185,7 @@ fn acks_that_differ_in_one_field_reach_the_script() {
     let m = with_dialog_acks(16);
     let shared = Shared::default();
     let (invite, ack) = reinvite(7, "z9hG4bKr");
-    let mut h = FakeHost::new(&invite);
-    m.reply_stateless(
-        &mut h,
-        &shared,
-        &mut [0u8; 2048],
-        Answer::new(486, r(b"Busy Here")),
-    )
-    .unwrap();
+    reply_to(&m, &shared, &invite, Answer::new(486, r(b"Busy Here")));
     for other in [
         ack.replace("Call-ID: m1", "Call-ID: m2"),
         ack.replace("tag=f\r\n", "tag=g\r\n"),
@@ -208,14 +202,7 @@ fn acks_that_differ_in_one_field_reach_the_script() {
     assert_eq!(shared.counters.get(Counter::FilteredAcks), 0);
     // A 2xx's ACK comes in a new transaction: another branch is its own.
     let (invite, ack) = reinvite(8, "z9hG4bKt");
-    let mut h = FakeHost::new(&invite);
-    m.reply_stateless(
-        &mut h,
-        &shared,
-        &mut [0u8; 2048],
-        Answer::new(200, r(b"OK")),
-    )
-    .unwrap();
+    reply_to(&m, &shared, &invite, Answer::new(200, r(b"OK")));
     let ack = ack.replace("branch=z9hG4bKt", "branch=z9hG4bKu");
     assert_eq!(
         m.filter_ack(&FakeHost::new(&ack), 1010, &shared),
@@ -237,14 +224,7 @@ fn only_final_replies_to_invites_with_a_to_tag_are_remembered() {
         ),
     ] {
         let shared = Shared::default();
-        let mut h = FakeHost::new(&request);
-        m.reply_stateless(
-            &mut h,
-            &shared,
-            &mut [0u8; 2048],
-            Answer::new(code, r(b"x")),
-        )
-        .unwrap();
+        reply_to(&m, &shared, &request, Answer::new(code, r(b"x")));
         assert_eq!(shared.dialog_deadline.load(Ordering::Relaxed), 0, "{code}");
         assert_ne!(
             m.filter_ack(&FakeHost::new(&ack), 1010, &shared),

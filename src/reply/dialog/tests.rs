@@ -22,6 +22,14 @@ fn table(n: usize) -> Vec<Slot> {
     (0..n).map(|_| Slot::default()).collect()
 }
 
+/// A table over `slots` that remembers a `code` reply to [`reinvite`] from 1000 to 1032.
+fn remembered(slots: &[Slot], code: u16) -> (DialogAcks<'_>, String) {
+    let t = DialogAcks::new(slots).unwrap();
+    let m = reinvite();
+    assert!(t.remember(&key(&m), code, 1000, 1032));
+    (t, m)
+}
+
 const REINVITE: (&str, &str, &str, &str, &str) = ("c1@x", "f1", "t1", "7", "z9hG4bKa");
 
 fn reinvite() -> String {
@@ -60,9 +68,7 @@ fn a_key_holds_what_identifies_the_ack() {
 #[test]
 fn an_ack_is_absorbed_only_when_every_field_matches_inside_the_window() {
     let slots = table(64);
-    let t = DialogAcks::new(&slots).unwrap();
-    let m = reinvite();
-    assert!(t.remember(&key(&m), 486, 1000, 1032));
+    let (t, m) = remembered(&slots, 486);
     let ack = ack_of(&m);
     assert!(t.matches(&key(&ack), 1001));
     assert!(t.matches(&key(&ack), 1031));
@@ -84,9 +90,7 @@ fn an_ack_is_absorbed_only_when_every_field_matches_inside_the_window() {
 #[test]
 fn a_2xx_is_acked_in_a_new_transaction_so_its_branch_is_not_compared() {
     let slots = table(64);
-    let t = DialogAcks::new(&slots).unwrap();
-    let m = reinvite();
-    assert!(t.remember(&key(&m), 200, 1000, 1032));
+    let (t, _) = remembered(&slots, 200);
     let (c, f, tt, s, _) = REINVITE;
     assert!(t.matches(&key(&ack_of(&invite(c, f, tt, s, "z9hG4bKnew"))), 1001));
     assert!(!t.matches(&key(&ack_of(&invite(c, f, tt, "8", "z9hG4bKnew"))), 1001));
@@ -276,9 +280,7 @@ fn a_slot_being_written_is_neither_taken_nor_read() {
 #[test]
 fn a_change_of_any_one_byte_of_the_key_or_branch_is_seen() {
     let slots = table(8);
-    let t = DialogAcks::new(&slots).unwrap();
-    let m = reinvite();
-    assert!(t.remember(&key(&m), 486, 1000, 1032));
+    let (t, m) = remembered(&slots, 486);
     let (c, f, tt, s, b) = REINVITE;
     let changed = |part: &str, at: usize| {
         let mut p = part.as_bytes().to_vec();
@@ -295,7 +297,10 @@ fn a_change_of_any_one_byte_of_the_key_or_branch_is_seen() {
     }
     for at in 0..f.len() {
         let other = invite(c, &changed(f, at), tt, s, b);
-        assert!(!t.matches(&key(&ack_of(&other)), 1001), "From-tag byte {at}");
+        assert!(
+            !t.matches(&key(&ack_of(&other)), 1001),
+            "From-tag byte {at}"
+        );
     }
     for at in 0..tt.len() {
         let other = invite(c, f, &changed(tt, at), s, b);

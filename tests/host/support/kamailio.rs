@@ -144,16 +144,7 @@ impl Kamailio {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
         s.write_all(msg.as_bytes()).ok()?;
-        let mut out = Vec::new();
-        let mut buf = [0u8; 4096];
-        // A reply ends with its empty line (our replies carry no body here).
-        while !out.windows(4).any(|w| w == b"\r\n\r\n") {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => out.extend_from_slice(&buf[..n]),
-            }
-        }
-        (!out.is_empty()).then(|| String::from_utf8_lossy(&out).into_owned())
+        Some(read_reply(&mut s)).filter(|r| !r.is_empty())
     }
 }
 
@@ -295,4 +286,17 @@ pub fn start_stock_config(sl: Sl) -> Kamailio {
             "2".into(),
         ],
     )
+}
+
+/// Reads one reply from a stream: up to its empty line (our replies carry no body here).
+pub fn read_reply(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !out.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
