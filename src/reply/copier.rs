@@ -149,6 +149,7 @@ fn line_end(raw: &[u8]) -> usize {
 }
 
 /// `;rport=PORT`, written at the end of `buf` (one piece for the builder to copy).
+#[inline]
 pub(super) fn rport_param(port: u16, buf: &mut [u8; 20]) -> &[u8] {
     const NAME: &[u8] = b";rport=";
     let digits = fmt_decimal(port.into(), buf).len();

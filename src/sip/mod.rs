@@ -312,6 +312,7 @@ impl<'a> Request<'a> {
         self.to_tag.map(|s| self.slice(s))
     }
 
+    #[inline]
     pub fn call_id(&self) -> Option<&'a [u8]> {
         self.call_id.map(|s| self.slice(s))
     }
