@@ -179,7 +179,7 @@ fn ack_for(reply: &[u8]) -> String {
     )
 }
 
-fn module(dialog_acks: Option<DialogAcks<'static>>) -> Module {
+fn module(dialog_acks: Option<DialogAcks<'_>>) -> Module<'_> {
     Module {
         signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
         ack_window: 32,
@@ -230,8 +230,8 @@ fn a_reply_and_an_absorbed_ack_allocate_nothing() {
 #[test]
 fn an_in_dialog_reply_and_its_absorbed_ack_allocate_nothing() {
     use sl_rs::reply::dialog::Slot;
-    let slots: &'static [Slot] = Box::leak((0..16).map(|_| Slot::default()).collect());
-    let module = module(DialogAcks::new(slots));
+    let slots: Vec<Slot> = (0..16).map(|_| Slot::default()).collect();
+    let module = module(DialogAcks::new(&slots));
     let shared = Shared::default();
     let mut buf = [0u8; 2048];
     let reason = Reason::new(b"Busy Here").expect("a good reason");

@@ -82,7 +82,7 @@ pub unsafe fn raw_param(param: *mut *mut c_void) -> String {
 /// State made in `mod_init`, before the workers fork, read-only afterwards.
 /// (std's `OnceLock` does what `once_cell::sync::OnceCell` did, so no extra crate.)
 pub struct Global {
-    pub module: Module,
+    pub module: Module<'static>,
     /// The ACK window and the counters, in shared memory: every worker sees the same ones.
     pub shared: SharedBlock,
     pub default_code: u16,

@@ -63,7 +63,7 @@ pub struct Shared {
 
 /// State fixed at start-up, read-only afterwards.
 #[derive(Debug)]
-pub struct Module {
+pub struct Module<'t> {
     pub signature: Signature,
     /// Length of the ACK window in ticks (Kamailio's `SL_RPL_WAIT_TIME`, 2 s).
     pub ack_window: u32,
@@ -82,7 +82,7 @@ pub struct Module {
     pub sip_warning: bool,
     /// `absorb_dialog_acks`: the final replies to INVITEs that have a To-tag, remembered for
     /// their ACKs (in memory every worker shares).
-    pub dialog_acks: Option<DialogAcks<'static>>,
+    pub dialog_acks: Option<DialogAcks<'t>>,
 }
 
 /// Where a reply is written: the process's buffer, or `big` for one that outgrows it over a
@@ -142,7 +142,7 @@ struct Built {
     in_dialog: bool,
 }
 
-impl Module {
+impl Module<'_> {
     /// A stateless reply (`sl_send_reply`, the API, KEMI), in one sequence: refuse what the host
     /// refuses, build into `buf` (the reply, then a NUL), open the ACK window, send, then count
     /// and mark it.

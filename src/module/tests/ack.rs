@@ -142,24 +142,27 @@ fn reply_to(m: &Module, shared: &Shared, request: &str, answer: Answer<'_>) -> F
     h
 }
 
-fn with_dialog_acks(slots: usize) -> Module {
-    let table: &'static [crate::reply::dialog::Slot] = Box::leak(
-        (0..slots)
-            .map(|_| Default::default())
-            .collect::<Vec<_>>()
-            .into_boxed_slice(),
-    );
+fn with_dialog_acks(slots: &[crate::reply::dialog::Slot]) -> Module<'_> {
     Module {
-        dialog_acks: crate::reply::dialog::DialogAcks::new(table),
+        dialog_acks: crate::reply::dialog::DialogAcks::new(slots),
         ..module()
     }
+}
+
+fn slots(n: usize) -> Vec<crate::reply::dialog::Slot> {
+    (0..n).map(|_| Default::default()).collect()
 }
 
 #[test]
 fn the_ack_of_a_rejected_reinvite_is_absorbed_when_the_parameter_is_on() {
     let (invite, ack) = reinvite(7, "z9hG4bKr");
     for on in [false, true] {
-        let m = if on { with_dialog_acks(16) } else { module() };
+        let slots = slots(16);
+        let m = if on {
+            with_dialog_acks(&slots)
+        } else {
+            module()
+        };
         let shared = Shared::default();
         let h = reply_to(&m, &shared, &invite, Answer::new(486, r(b"Busy Here")));
         // The reply keeps the dialog's tag: no signature of ours in it.
@@ -182,7 +185,8 @@ fn the_ack_of_a_rejected_reinvite_is_absorbed_when_the_parameter_is_on() {
 
 #[test]
 fn acks_that_differ_in_one_field_reach_the_script() {
-    let m = with_dialog_acks(16);
+    let slots = slots(16);
+    let m = with_dialog_acks(&slots);
     let shared = Shared::default();
     let (invite, ack) = reinvite(7, "z9hG4bKr");
     reply_to(&m, &shared, &invite, Answer::new(486, r(b"Busy Here")));
@@ -212,7 +216,8 @@ fn acks_that_differ_in_one_field_reach_the_script() {
 
 #[test]
 fn only_final_replies_to_invites_with_a_to_tag_are_remembered() {
-    let m = with_dialog_acks(16);
+    let slots = slots(16);
+    let m = with_dialog_acks(&slots);
     let (invite, ack) = reinvite(7, "z9hG4bKr");
     for (request, code) in [
         (invite.clone(), 183),

@@ -177,7 +177,7 @@ fn r(text: &[u8]) -> Reason<'_> {
     Reason::new(text).expect("a good reason")
 }
 
-fn module() -> Module {
+fn module() -> Module<'static> {
     Module {
         signature: Signature::new(SL_SEED, b"127.0.0.1", b"5060"),
         ack_window: 32,
