@@ -393,7 +393,8 @@ pub fn set_reply_send_flags(msg: &mut Msg<'_>, no_connect: bool, close: bool) {
     } else {
         0
     };
-    // SAFETY: as in `set_flag`; the reply's send flags, which the core reads when it sends.
+    // SAFETY: a valid message for this call (`Msg`'s invariant), which `&mut` says we may
+    // change; a plain field write of the reply's send flags, which the core reads when it sends.
     unsafe {
         let sf = &raw mut (*m).rpl_send_flags.f;
         *sf = (u32::from(*sf) | f) as _;
