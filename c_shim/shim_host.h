@@ -109,6 +109,10 @@ extern str shim_evcb_lres_sent;
 /* The Rust side (sl_shim.c keeps it in sl_shim_register). */
 extern const struct sl_entries *shim_rs;
 
+/* The RPC and pseudo-variable tables (api.c), for sl_shim_register. */
+extern rpc_export_t sl_shim_rpc[];
+extern pv_export_t sl_shim_pvs[];
+
 /* The bind_sl command (api.c) and the callback list it fills (send.c). */
 int shim_bind_sl(sl_api_t *api);
 int shim_register_callback(sl_cbelem_t *cbe);

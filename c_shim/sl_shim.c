@@ -29,14 +29,26 @@ static int dialog_ack_entries = 4096;
 str shim_evcb_fl_ack = STR_NULL;
 str shim_evcb_lres_sent = STR_NULL;
 
+static param_export_t sl_shim_params[] = {
+	{"default_code", PARAM_INT, &default_code},
+	{"default_reason", PARAM_STR, &default_reason},
+	{"bind_tm", PARAM_INT, &shim_bind_tm},
+	{"rich_redirect", PARAM_INT, &shim_rich_redirect},
+	{"event_callback_fl_ack", PARAM_STR, &shim_evcb_fl_ack},
+	{"event_callback_lres_sent", PARAM_STR, &shim_evcb_lres_sent},
+	{"absorb_dialog_acks", PARAM_INT, &absorb_dialog_acks},
+	{"dialog_ack_entries", PARAM_INT, &dialog_ack_entries},
+	{0, 0, 0}
+};
+
 /* The script functions: the host reads this table after mod_register, which fills it
  * (sl_shim_register); a zeroed row ends it. */
-cmd_export_t sl_shim_cmds[16];
+static cmd_export_t sl_shim_cmds[16];
 
 /* The Rust side, for the other files (shim_host.h). */
 const struct sl_entries *shim_rs;
 
-void sl_shim_register(const struct sl_entries *rs)
+void sl_shim_register(const struct sl_entries *rs, struct sl_shim_tables *tables)
 {
 	const cmd_export_t cmds[] = {
 		{"sl_send_reply", (cmd_function)rs->sl_send_reply, 2, rs->fixup_sl_send_reply,
@@ -64,20 +76,13 @@ void sl_shim_register(const struct sl_entries *rs)
 
 	shim_rs = rs;
 	memcpy(sl_shim_cmds, cmds, sizeof(cmds));
+	tables->cmds = sl_shim_cmds;
+	tables->params = sl_shim_params;
+	tables->rpc = sl_shim_rpc;
+	tables->pvs = sl_shim_pvs;
 }
 
 
-param_export_t sl_shim_params[] = {
-	{"default_code", PARAM_INT, &default_code},
-	{"default_reason", PARAM_STR, &default_reason},
-	{"bind_tm", PARAM_INT, &shim_bind_tm},
-	{"rich_redirect", PARAM_INT, &shim_rich_redirect},
-	{"event_callback_fl_ack", PARAM_STR, &shim_evcb_fl_ack},
-	{"event_callback_lres_sent", PARAM_STR, &shim_evcb_lres_sent},
-	{"absorb_dialog_acks", PARAM_INT, &absorb_dialog_acks},
-	{"dialog_ack_entries", PARAM_INT, &dialog_ack_entries},
-	{0, 0, 0}
-};
 
 int sl_shim_param_bind_tm(void) { return shim_bind_tm; }
 

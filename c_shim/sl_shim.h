@@ -176,9 +176,17 @@ struct sl_entries {
 	int (*rpc_field)(int index, const char **name, unsigned long *value);
 };
 
-/* Called once, by mod_register (before the host reads the command table): keeps `rs`, which
- * lives for the process's life, and fills the command table from it. */
-void sl_shim_register(const struct sl_entries *rs);
+/* The host's tables the exports root points at (their types are the host's). */
+struct sl_shim_tables {
+	void *cmds;
+	void *params;
+	void *rpc;
+	void *pvs;
+};
+
+/* Called once, by mod_register (before the host reads the exports root): keeps `rs`, which
+ * lives for the process's life, fills the command table from it, and gives the tables. */
+void sl_shim_register(const struct sl_entries *rs, struct sl_shim_tables *tables);
 
 /* The tables and strings the exports root points at (src/ffi/exports.rs). */
 extern const char sl_shim_module_version[];

@@ -1,8 +1,9 @@
 //! Everything the host and the shim find of the module. Kamailio looks up four names with
 //! `dlsym`: `exports`, `module_version`, `module_flags` and `mod_register`; they are the only
 //! symbols the module exports (a cdylib exports every Rust `#[no_mangle]` item and none of the
-//! linked C shim's). `mod_register` hands the shim [`ENTRIES`], the Rust functions it calls,
-//! before the host reads the command table.
+//! linked C shim's). `mod_register`, which the host calls before it reads `exports`, hands the
+//! shim [`ENTRIES`], the Rust functions it calls, and points `exports` at the shim's tables.
+use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void};
 
 use super::host::log_err;
@@ -24,35 +25,34 @@ mod bindings {
 }
 use bindings::module_exports;
 
-extern "C" {
-    // The host's tables, defined in c_shim/sl_shim.c (cmds, params) and c_shim/api.c (rpc,
-    // pvs) with the host's types; only their addresses are taken, so their type stays there.
-    static sl_shim_cmds: [u8; 0];
-    static sl_shim_params: [u8; 0];
-    static sl_shim_rpc: [u8; 0];
-    static sl_shim_pvs: [u8; 0];
-}
-
 /// A host table that is only ever read, once the module is loaded.
 #[repr(transparent)]
 pub struct HostTable<T>(T);
 // SAFETY: the tables are immutable statics; the host only reads them (from one thread).
 unsafe impl<T> Sync for HostTable<T> {}
 
+/// `exports`, whose table pointers `mod_register` sets (the shim defines the tables with the
+/// host's types, so Rust learns their addresses from it, not from declarations of its own).
+#[repr(transparent)]
+pub struct Exports(UnsafeCell<module_exports>);
+// SAFETY: written once, by `mod_register`, while the host loads the module in its one thread
+// and before it reads `exports`; only read afterwards.
+unsafe impl Sync for Exports {}
+
 /// `struct module_exports exports`: the module's name and tables.
 #[no_mangle]
-pub static exports: HostTable<module_exports> = HostTable(module_exports {
+pub static exports: Exports = Exports(UnsafeCell::new(module_exports {
     name: c"sl".as_ptr().cast_mut(),
     dlflags: bindings::DEFAULT_DLFLAGS,
-    cmds: (&raw const sl_shim_cmds).cast_mut().cast(),
-    params: (&raw const sl_shim_params).cast_mut().cast(),
-    rpc_methods: (&raw const sl_shim_rpc).cast_mut().cast(),
-    pv_items: (&raw const sl_shim_pvs).cast_mut().cast(),
+    cmds: core::ptr::null_mut(),
+    params: core::ptr::null_mut(),
+    rpc_methods: core::ptr::null_mut(),
+    pv_items: core::ptr::null_mut(),
     response_f: None,
     init_mod_f: Some(mod_init),
     init_child_f: Some(child_init),
     destroy_mod_f: Some(mod_destroy),
-});
+}));
 
 /// `char *module_version`: compared with the host's `SER_FULL_VERSION` at load time.
 #[no_mangle]
@@ -101,8 +101,23 @@ pub extern "C" fn mod_register(
     // The first entry the host calls: panic reports go to its log from here on.
     set_report_sink(report_panic);
     ffi_guard("mod_register", -1, || {
-        // SAFETY: a static table, for the process's life; called once, at load time.
-        unsafe { sl_shim_register(&ENTRIES) };
+        let mut t = sl_shim_tables {
+            cmds: core::ptr::null_mut(),
+            params: core::ptr::null_mut(),
+            rpc: core::ptr::null_mut(),
+            pvs: core::ptr::null_mut(),
+        };
+        // SAFETY: a static table, for the process's life; called once, at load time; the shim
+        // writes the four table addresses.
+        unsafe { sl_shim_register(&ENTRIES, &mut t) };
+        // SAFETY: see `Exports`: the host reads `exports` only after this returns.
+        unsafe {
+            let e = exports.0.get();
+            (*e).cmds = t.cmds.cast();
+            (*e).params = t.params.cast();
+            (*e).rpc_methods = t.rpc.cast();
+            (*e).pv_items = t.pvs.cast();
+        }
         // SAFETY: hands the host a static table; called once at load time.
         if unsafe { sl_shim_kemi_register() } < 0 {
             log_err!("sl-rs: cannot register the KEMI functions");
