@@ -313,3 +313,9 @@ fn a_change_of_any_one_byte_of_the_key_or_branch_is_seen() {
         assert!(t.matches(&key(&ack_of(&m)), 1001));
     }
 }
+
+#[test]
+fn an_entry_takes_the_272_bytes_the_readme_says() {
+    // dialog_ack_entries' memory: its default of 4096 entries is 1.1 MB of shared memory.
+    assert_eq!(core::mem::size_of::<Slot>(), 272);
+}
