@@ -114,15 +114,6 @@ fn reject_then_ack(k: &Kamailio, d: &Dialog, ack: &Dialog) {
     );
 }
 
-/// Statistic `name` of group sl.
-fn stat(k: &Kamailio, name: &str) -> u64 {
-    let text = k.kamcmd(&["stats.get_statistics", "sl:"]);
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix(&format!("sl:{name} = ")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no sl:{name} in {text}"))
-}
-
 fn seen(k: &Kamailio, call_id: &str) -> bool {
     k.log_text()
         .lines()
@@ -135,7 +126,7 @@ fn the_ack_of_a_rejected_reinvite_is_absorbed_over_udp_and_tcp_when_the_paramete
         let k = start(sl, on, 1);
         // The readiness probe was answered too.
         let replies = if sl == Sl::Ours {
-            stat(&k, "4xx_replies")
+            k.sl_stat("4xx_replies")
         } else {
             0
         };
@@ -147,8 +138,8 @@ fn the_ack_of_a_rejected_reinvite_is_absorbed_over_udp_and_tcp_when_the_paramete
         // Absorbed ACKs are counted as the signed ones are (the markers reached the script).
         // Native's statistics are per-process sums cached for a tick: read ours only.
         if sl == Sl::Ours {
-            assert_eq!(stat(&k, "received_ACKs"), if on { 2 } else { 0 });
-            assert_eq!(stat(&k, "4xx_replies") - replies, 2);
+            assert_eq!(k.sl_stat("received_ACKs"), if on { 2 } else { 0 });
+            assert_eq!(k.sl_stat("4xx_replies") - replies, 2);
         }
     }
 }
@@ -174,7 +165,7 @@ fn every_function_that_answers_statelessly_remembers_its_reply() {
             k.log_text()
         );
     }
-    assert_eq!(stat(&k, "received_ACKs"), 3);
+    assert_eq!(k.sl_stat("received_ACKs"), 3);
 }
 
 #[test]
@@ -207,19 +198,19 @@ fn acks_that_differ_in_one_field_or_come_after_the_window_reach_the_script() {
     sock.send_to(d.request("ACK", p).as_bytes(), ("127.0.0.1", k.port))
         .unwrap();
     assert!(k.wait_log("ACK-SEEN late"), "{}", k.log_text());
-    assert_eq!(stat(&k, "received_ACKs"), 0);
+    assert_eq!(k.sl_stat("received_ACKs"), 0);
 }
 
 #[test]
 fn a_thousand_reinvite_ack_pairs_over_four_workers_are_all_absorbed() {
     let k = start(Sl::Ours, true, 4);
-    let replies = stat(&k, "4xx_replies");
+    let replies = k.sl_stat("4xx_replies");
     for transport in ["u1", "t1"] {
         sipp_calls_over(&k, transport, "reinvite-486-ack.xml", 1000, 500, 200);
     }
     // sipp saw every 486 (it fails otherwise); Kamailio absorbed every ACK.
-    assert_eq!(stat(&k, "4xx_replies") - replies, 2000);
-    assert_eq!(stat(&k, "received_ACKs"), 2000);
+    assert_eq!(k.sl_stat("4xx_replies") - replies, 2000);
+    assert_eq!(k.sl_stat("received_ACKs"), 2000);
     let log = k.log_text();
     assert_eq!(
         log.matches("ACK-SEEN").count(),

@@ -224,13 +224,7 @@ fn a_failed_send_is_logged_and_counted_without_retry() {
         .replace("auto_aliases=no\n", "auto_aliases=no\nreply_to_via=yes\n");
     std::fs::write(dir.join("k.cfg"), cfg).unwrap();
     let k = Kamailio::start(&dir.join("k.cfg"), Sl::Ours, 1);
-    let failures = |k: &Kamailio| -> u64 {
-        let t = k.kamcmd(&["stats.get_statistics", "sl:"]);
-        t.lines()
-            .find_map(|l| l.trim().strip_prefix("sl:failures = "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no sl:failures in {t}"))
-    };
+    let failures = |k: &Kamailio| k.sl_stat("failures");
     let before = failures(&k);
     let sock = udp_client();
     let p = sock.local_addr().unwrap().port();

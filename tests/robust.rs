@@ -295,13 +295,7 @@ fn reasons_with_cr_lf_or_nul_and_over_long_reasons_are_refused_not_sent() {
 #[test]
 fn replies_too_big_for_the_buffer_fail_cleanly_and_are_counted() {
     let k = Kamailio::start(&host_cfg("parity.cfg"), Sl::Ours, 1);
-    let failures = || -> u64 {
-        let t = k.kamcmd(&["stats.get_statistics", "sl:"]);
-        t.lines()
-            .find_map(|l| l.trim().strip_prefix("sl:failures = "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no sl:failures in {t}"))
-    };
+    let failures = || k.sl_stat("failures");
     let sock = udp_client();
     let p = sock.local_addr().unwrap().port();
     let before = failures();

@@ -109,6 +109,15 @@ impl Kamailio {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Statistic `name` of group sl (`stats.get_statistics`; the config must load ctl and kex).
+    pub fn sl_stat(&self, name: &str) -> u64 {
+        let text = self.kamcmd(&["stats.get_statistics", "sl:"]);
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("sl:{name} = ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no sl:{name} in {text}"))
+    }
+
     /// Waits up to 3 s for `text` to appear in the log.
     pub fn wait_log(&self, text: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(3);
